@@ -1,0 +1,6 @@
+"""The logmoji command."""
+
+
+def main() -> int:
+    """Run the logmoji command."""
+    return 0

@@ -1,0 +1,359 @@
+"""Configuration: :class:`LoggingConfig`, :class:`TelemetryConfig` and the environment.
+
+A field given in code wins; a field left out (``None``) takes its value from
+the environment, then from the built-in default. Values are checked when the
+config is built and again when :func:`logmoji.setup.setup_telemetry` reads the
+environment, so a mistake fails at set-up with a :class:`ConfigurationError`
+that says what to write instead.
+
+=========================  ==============================  =====================
+field                      environment variable            default
+=========================  ==============================  =====================
+``default_level``          ``LOGMOJI_LEVEL``               ``INFO``
+``module_levels``          ``LOGMOJI_MODULE_LEVELS``       httpx/httpcore: WARNING
+                           (``llm.openai=debug,x=error``)
+``formatter``              ``LOGMOJI_FORMAT``              ``console``
+``das_emoji_prefix_enabled`` ``LOGMOJI_EMOJI`` (on/off)    on
+``enabled_emoji_sets``     ``LOGMOJI_EMOJI_SETS``          all built-in sets
+``colors``                 ``NO_COLOR`` / ``FORCE_COLOR``  on a terminal only
+``redact``                 ``LOGMOJI_REDACT`` (on/off)     on
+=========================  ==============================  =====================
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any, Literal
+
+from logmoji.exceptions import ConfigurationError
+from logmoji.logger.emoji._builtin import BUILTIN_SET_NAMES
+from logmoji.logger.emoji.types import EmojiSetConfig
+
+__all__ = [
+    "LEVELS",
+    "LoggingConfig",
+    "ResolvedLoggingConfig",
+    "TelemetryConfig",
+    "parse_level",
+]
+
+#: Level names and their numbers (the standard library's).
+LEVELS: dict[str, int] = {
+    "DEBUG": logging.DEBUG,
+    "INFO": logging.INFO,
+    "WARNING": logging.WARNING,
+    "ERROR": logging.ERROR,
+    "CRITICAL": logging.CRITICAL,
+}
+_LEVEL_ALIASES = {"WARN": "WARNING", "FATAL": "CRITICAL", "TRACE": "DEBUG"}
+_FORMATS = ("console", "json")
+_TRUE = frozenset({"1", "on", "true", "yes", "y"})
+_FALSE = frozenset({"0", "off", "false", "no", "n", ""})
+
+#: Loggers quieter by default: the SDKs log every HTTP request at INFO, which
+#: logmoji's own events already describe.
+DEFAULT_MODULE_LEVELS: Mapping[str, int] = {
+    "httpx": logging.WARNING,
+    "httpx2": logging.WARNING,
+    "httpcore": logging.WARNING,
+    "httpcore2": logging.WARNING,
+}
+
+Formatter = Literal["console", "json"]
+
+
+def parse_level(value: object, what: str = "level") -> int:
+    """Return the numeric level of ``value`` (a name such as ``"info"`` or a number).
+
+    Raises:
+        ConfigurationError: ``value`` is not a level.
+    """
+    if isinstance(value, bool):
+        raise ConfigurationError(f"{what} must be a level name such as 'INFO', not {value!r}")
+    if isinstance(value, int):
+        if value in LEVELS.values():
+            return value
+        raise ConfigurationError(
+            f"{what} must be one of {', '.join(LEVELS)} or their numbers "
+            f"{sorted(LEVELS.values())}, not {value!r}"
+        )
+    if isinstance(value, str):
+        name = value.strip().upper()
+        name = _LEVEL_ALIASES.get(name, name)
+        if name in LEVELS:
+            return LEVELS[name]
+    raise ConfigurationError(
+        f"{what} must be one of {', '.join(LEVELS)} (any case), not {value!r}"
+    )
+
+
+def _parse_bool(value: str, variable: str) -> bool:
+    text = value.strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ConfigurationError(f"{variable} must be 'on' or 'off' (or 1/0, true/false), not {value!r}")
+
+
+def _check_type(name: str, value: object, types: type | tuple[type, ...], expected: str) -> None:
+    if value is not None and (not isinstance(value, types) or isinstance(value, bool)
+                              and bool not in (types if isinstance(types, tuple) else (types,))):
+        raise ConfigurationError(f"{name} must be {expected}, not {type(value).__name__} {value!r}")
+
+
+def _check_sets(names: Sequence[str], custom: Sequence[EmojiSetConfig], where: str) -> tuple[str, ...]:
+    available = set(BUILTIN_SET_NAMES) | {s.domain for s in custom}
+    out = []
+    for name in names:
+        if not isinstance(name, str):
+            raise ConfigurationError(f"{where} must list set names (strings), not {name!r}")
+        key = name.strip().lower()
+        if key == "db":
+            key = "database"
+        if key not in available:
+            raise ConfigurationError(
+                f"{where}: unknown emoji set {name!r}; available sets: "
+                f"{', '.join(sorted(available))}"
+            )
+        out.append(key)
+    return tuple(out)
+
+
+def _parse_module_levels(text: str, variable: str) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, level = part.partition("=")
+        if not sep or not name.strip():
+            raise ConfigurationError(
+                f"{variable} must look like 'llm.openai=debug,httpx=warning', not {text!r}"
+            )
+        out[name.strip()] = parse_level(level, f"{variable} entry {name.strip()!r}")
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedLoggingConfig:
+    """Every logging setting with its final value, after the environment was read."""
+
+    default_level: int
+    module_levels: Mapping[str, int]
+    formatter: Formatter
+    das_emoji_prefix_enabled: bool
+    enabled_emoji_sets: tuple[str, ...]
+    custom_emoji_sets: tuple[EmojiSetConfig, ...]
+    stream: IO[Any] | None
+    colors: bool | None
+    redact: bool
+    redact_fields: tuple[str, ...]
+    redact_patterns: tuple[re.Pattern[str], ...]
+    max_value_chars: int
+    capture_stdlib: bool
+    show_timestamp: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LoggingConfig:
+    """How logs look and where they go. ``None`` means "from the environment, else default".
+
+    Args:
+        default_level: Lowest level written (``"DEBUG"`` … ``"CRITICAL"``).
+        module_levels: Levels for logger-name prefixes, e.g. ``{"llm.openai": "DEBUG"}``;
+            the longest matching prefix wins. Applies to standard ``logging`` records too.
+        das_emoji_prefix_enabled: Put the emoji on each line.
+        enabled_emoji_sets: Built-in sets to use (``"llm"``, ``"http"``, ``"database"``);
+            all by default. Custom sets are always enabled.
+        custom_emoji_sets: :class:`EmojiSetConfig` instances; one replaces the built-in
+            set of its ``domain``.
+        formatter: ``"console"`` (aligned, human-readable) or ``"json"`` (one object a line).
+        stream: Where lines go (a text or binary file object); ``sys.stderr`` by default.
+        colors: Colour console output; by default only on a terminal, and never
+            under ``NO_COLOR``.
+        redact: Mask secrets (API keys, tokens, passwords) in every event.
+        redact_fields: More field names whose values are always masked.
+        redact_patterns: More regular expressions whose matches are masked.
+        max_value_chars: Longer values are cut, with a marker saying how much was cut.
+        capture_stdlib: Route records of the standard ``logging`` module through logmoji.
+        show_timestamp: Show the time on console lines (JSON always has it).
+    """
+
+    default_level: str | int | None = None
+    module_levels: Mapping[str, str | int] | None = None
+    das_emoji_prefix_enabled: bool | None = None
+    enabled_emoji_sets: Sequence[str] | None = None
+    custom_emoji_sets: Sequence[EmojiSetConfig] = ()
+    formatter: str | None = None
+    stream: IO[Any] | None = None
+    colors: bool | None = None
+    redact: bool | None = None
+    redact_fields: Sequence[str] = ()
+    redact_patterns: Sequence[str | re.Pattern[str]] = ()
+    max_value_chars: int = 10_000
+    capture_stdlib: bool = True
+    show_timestamp: bool = True
+
+    def __post_init__(self) -> None:
+        if self.default_level is not None:
+            parse_level(self.default_level, "default_level")
+        if self.module_levels is not None:
+            if not isinstance(self.module_levels, Mapping):
+                raise ConfigurationError(
+                    "module_levels must be a mapping such as {'llm.openai': 'DEBUG'}, "
+                    f"not {self.module_levels!r}"
+                )
+            for name, level in self.module_levels.items():
+                if not isinstance(name, str):
+                    raise ConfigurationError(f"module_levels keys must be logger names, not {name!r}")
+                parse_level(level, f"module_levels[{name!r}]")
+        _check_type("das_emoji_prefix_enabled", self.das_emoji_prefix_enabled, bool, "True or False")
+        _check_type("colors", self.colors, bool, "True, False or None")
+        _check_type("redact", self.redact, bool, "True or False")
+        _check_type("capture_stdlib", self.capture_stdlib, bool, "True or False")
+        _check_type("show_timestamp", self.show_timestamp, bool, "True or False")
+        if self.formatter is not None and self.formatter not in _FORMATS:
+            raise ConfigurationError(f"formatter must be 'console' or 'json', not {self.formatter!r}")
+        if isinstance(self.custom_emoji_sets, str | bytes) or not isinstance(
+            self.custom_emoji_sets, Sequence
+        ):
+            raise ConfigurationError("custom_emoji_sets must be a list of EmojiSetConfig instances")
+        for emoji_set in self.custom_emoji_sets:
+            if isinstance(emoji_set, type):
+                raise ConfigurationError(
+                    f"custom_emoji_sets takes instances: write {emoji_set.__name__}(), "
+                    f"not {emoji_set.__name__}"
+                )
+            if not isinstance(emoji_set, EmojiSetConfig):
+                raise ConfigurationError(
+                    f"custom_emoji_sets items must be EmojiSetConfig instances, not {emoji_set!r}"
+                )
+            if not isinstance(emoji_set.domain, str) or not emoji_set.domain:
+                raise ConfigurationError(
+                    f"{type(emoji_set).__name__} needs a class attribute domain = '...'"
+                )
+        if self.enabled_emoji_sets is not None:
+            if isinstance(self.enabled_emoji_sets, str):
+                raise ConfigurationError(
+                    f"enabled_emoji_sets must be a list such as ['llm'], not the string "
+                    f"{self.enabled_emoji_sets!r}"
+                )
+            _check_sets(self.enabled_emoji_sets, self.custom_emoji_sets, "enabled_emoji_sets")
+        if self.stream is not None and not callable(getattr(self.stream, "write", None)):
+            raise ConfigurationError(f"stream must be a writable file object, not {self.stream!r}")
+        for name in self.redact_fields:
+            if not isinstance(name, str):
+                raise ConfigurationError(f"redact_fields must be field names, not {name!r}")
+        for pattern in self.redact_patterns:
+            _compile(pattern)
+        if isinstance(self.max_value_chars, bool) or not isinstance(self.max_value_chars, int) \
+                or self.max_value_chars < 16:
+            raise ConfigurationError(
+                f"max_value_chars must be an int of at least 16, not {self.max_value_chars!r}"
+            )
+
+    def resolve(self, environ: Mapping[str, str]) -> ResolvedLoggingConfig:
+        """Return the final settings, reading ``environ`` for fields left out.
+
+        Raises:
+            ConfigurationError: an environment variable holds a bad value.
+        """
+        env = {k: v for k, v in environ.items() if k.startswith(("LOGMOJI_", "NO_COLOR",
+                                                                 "FORCE_COLOR"))}
+        if self.default_level is not None:
+            level = parse_level(self.default_level, "default_level")
+        elif "LOGMOJI_LEVEL" in env:
+            level = parse_level(env["LOGMOJI_LEVEL"], "LOGMOJI_LEVEL")
+        else:
+            level = logging.INFO
+        modules = dict(DEFAULT_MODULE_LEVELS)
+        if self.module_levels is not None:
+            modules.update({k: parse_level(v) for k, v in self.module_levels.items()})
+        elif "LOGMOJI_MODULE_LEVELS" in env:
+            modules.update(_parse_module_levels(env["LOGMOJI_MODULE_LEVELS"],
+                                                "LOGMOJI_MODULE_LEVELS"))
+        if self.formatter is not None:
+            formatter = self.formatter
+        else:
+            formatter = env.get("LOGMOJI_FORMAT", "console").strip().lower() or "console"
+            if formatter not in _FORMATS:
+                raise ConfigurationError(
+                    f"LOGMOJI_FORMAT must be 'console' or 'json', not {env['LOGMOJI_FORMAT']!r}"
+                )
+        if self.das_emoji_prefix_enabled is not None:
+            emoji = self.das_emoji_prefix_enabled
+        elif "LOGMOJI_EMOJI" in env:
+            emoji = _parse_bool(env["LOGMOJI_EMOJI"], "LOGMOJI_EMOJI")
+        else:
+            emoji = True
+        custom = tuple(self.custom_emoji_sets)
+        if self.enabled_emoji_sets is not None:
+            sets = _check_sets(self.enabled_emoji_sets, custom, "enabled_emoji_sets")
+        elif "LOGMOJI_EMOJI_SETS" in env:
+            raw = env["LOGMOJI_EMOJI_SETS"].strip()
+            names = [] if raw.lower() in ("", "none") else (
+                list(BUILTIN_SET_NAMES) if raw.lower() == "all" else raw.split(","))
+            sets = _check_sets(names, custom, "LOGMOJI_EMOJI_SETS")
+        else:
+            sets = BUILTIN_SET_NAMES
+        colors = self.colors
+        if colors is None:
+            if env.get("NO_COLOR", ""):
+                colors = False
+            elif env.get("FORCE_COLOR", "") not in ("", "0"):
+                colors = True
+        if self.redact is not None:
+            redact = self.redact
+        elif "LOGMOJI_REDACT" in env:
+            redact = _parse_bool(env["LOGMOJI_REDACT"], "LOGMOJI_REDACT")
+        else:
+            redact = True
+        return ResolvedLoggingConfig(
+            default_level=level,
+            module_levels=modules,
+            formatter="json" if formatter == "json" else "console",
+            das_emoji_prefix_enabled=emoji,
+            enabled_emoji_sets=sets,
+            custom_emoji_sets=custom,
+            stream=self.stream,
+            colors=colors,
+            redact=redact,
+            redact_fields=tuple(self.redact_fields),
+            redact_patterns=tuple(_compile(p) for p in self.redact_patterns),
+            max_value_chars=self.max_value_chars,
+            capture_stdlib=self.capture_stdlib,
+            show_timestamp=self.show_timestamp,
+        )
+
+
+def _compile(pattern: object) -> re.Pattern[str]:
+    if isinstance(pattern, re.Pattern):
+        return pattern
+    if not isinstance(pattern, str):
+        raise ConfigurationError(f"redact_patterns must be regular expressions, not {pattern!r}")
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise ConfigurationError(f"redact_patterns: {pattern!r} is not a valid regex: {exc}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class TelemetryConfig:
+    """Everything :func:`~logmoji.setup.setup_telemetry` sets up.
+
+    Args:
+        service_name: Names the application in exported telemetry (``LOGMOJI_SERVICE_NAME``
+            or ``OTEL_SERVICE_NAME`` when left out).
+        logging: The logging settings.
+    """
+
+    service_name: str | None = None
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
+
+    def __post_init__(self) -> None:
+        _check_type("service_name", self.service_name, str, "a string")
+        if not isinstance(self.logging, LoggingConfig):
+            raise ConfigurationError(
+                f"logging must be a LoggingConfig(...), not {type(self.logging).__name__}"
+            )

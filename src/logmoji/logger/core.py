@@ -1,0 +1,507 @@
+"""The logging core: :func:`get_logger`, the processor chain and where lines go.
+
+A logger from :func:`get_logger` is a lazy proxy: it can be made at import
+time and picks up the configuration on first use (configuring from the
+environment if :func:`~logmoji.setup.setup_telemetry` was never called). After
+a reconfiguration every proxy resolves again, so no logger keeps stale
+settings.
+
+The bound loggers behind the proxies are structlog's ``BoundLoggerBase`` with
+level methods made per minimum level, like structlog's filtering bound logger
+(a filtered-out call is one ``return None``), with one difference that is the
+reason for the class: a processor or sink that fails never raises into the
+application. The event is written in a safe fallback form instead.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+import threading
+import weakref
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import IO, Any
+
+import orjson
+from structlog import DropEvent
+from structlog._base import BoundLoggerBase
+from structlog.contextvars import merge_contextvars
+
+from logmoji.logger.config import LEVELS, LoggingConfig, ResolvedLoggingConfig
+from logmoji.logger.emoji._builtin import builtin_set
+from logmoji.logger.emoji.resolve import EmojiResolver
+from logmoji.logger.redact import SecretFieldMasker, SecretTextMasker
+from logmoji.logger.render import ConsoleRenderer, JSONRenderer, safe_repr
+
+__all__ = ["Logger", "Processor", "get_logger", "level_for"]
+
+Processor = Callable[[Any, str, Any], Any]
+
+_METHOD_LEVELS: dict[str, int] = {
+    "debug": LEVELS["DEBUG"],
+    "info": LEVELS["INFO"],
+    "warning": LEVELS["WARNING"],
+    "error": LEVELS["ERROR"],
+    "critical": LEVELS["CRITICAL"],
+}
+_LEVEL_METHODS = frozenset({
+    "debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "msg", "log",
+    "adebug", "ainfo", "awarning", "awarn", "aerror", "aexception", "acritical", "afatal",
+    "amsg", "alog",
+})
+
+
+class _Output:
+    """Write whole lines to a stream, one writer at a time, never raising."""
+
+    def __init__(self, stream: IO[Any] | None) -> None:
+        self.stream = stream
+        self.lock = threading.Lock()
+        self._binary: dict[int, bool] = {}
+        self.failures = 0
+
+    def _is_binary(self, stream: Any) -> bool:
+        known = self._binary.get(id(stream))
+        if known is None:
+            known = isinstance(stream, io.RawIOBase | io.BufferedIOBase) or (
+                "b" in getattr(stream, "mode", "") and not isinstance(stream, io.TextIOBase)
+            )
+            self._binary[id(stream)] = known
+        return known
+
+    def write(self, line: str | bytes) -> None:
+        stream = self.stream if self.stream is not None else sys.stderr
+        try:
+            if self._is_binary(stream):
+                data = line if type(line) is bytes else line.encode("utf-8", "backslashreplace")  # type: ignore[union-attr]
+                with self.lock:
+                    stream.write(data + b"\n")  # type: ignore[operator]
+                    stream.flush()
+                return
+            text = line.decode("utf-8", "replace") if type(line) is bytes else line
+            with self.lock:
+                try:
+                    stream.write(text + "\n")  # type: ignore[operator]
+                except UnicodeEncodeError:
+                    stream.write(text.encode("utf-8", "backslashreplace").decode("ascii", "replace")  # type: ignore[union-attr]
+                                 + "\n")
+                stream.flush()
+        # The application must go on when its log stream is closed or broken.
+        except Exception as exc:
+            self.failures += 1
+            if self.failures == 1:
+                _last_resort(f"logmoji: cannot write to {safe_repr(stream)}: {safe_repr(exc)}; "
+                             "further lines to it are dropped", stream)
+
+
+def _last_resort(message: str, failed: object) -> None:
+    try:
+        err = sys.stderr if sys.stderr is not failed else sys.__stderr__
+        if err is not None:
+            err.write(message + "\n")
+            err.flush()
+    except Exception:  # nowhere left to report to
+        pass
+
+
+class _Sink:
+    """The logger object structlog wraps: it knows its name and writes finished lines."""
+
+    __slots__ = ("name", "output")
+
+    def __init__(self, name: str, output: _Output) -> None:
+        self.name = name
+        self.output = output
+
+    def msg(self, line: Any) -> None:
+        if type(line) is str or type(line) is bytes:
+            self.output.write(line)
+
+
+def _interpolate(event: Any, args: tuple[Any, ...]) -> Any:
+    try:
+        return event % args
+    except Exception:  # "%"-formatting is the caller's; a mismatch still gets logged
+        return f"{safe_repr(event)} % {safe_repr(args)}"
+
+
+class _LoggerBase(BoundLoggerBase):
+    """structlog's bound logger, with a processing loop that never raises."""
+
+    _min_level: int = 0
+
+    def _emit(self, method_name: str, args: tuple[Any, ...], kw: dict[str, Any]) -> None:
+        try:
+            if args:
+                event = args[0] if len(args) == 1 else _interpolate(args[0], args[1:])
+            else:
+                event = kw.pop("event", None)
+            event_dict = self._context.copy()
+            event_dict.update(kw)
+            event_dict["event"] = event
+            logger = self._logger
+            for processor in self._processors:
+                event_dict = processor(logger, method_name, event_dict)
+            logger.msg(event_dict)
+        except DropEvent:
+            pass
+        # Logging must never raise into the application: write what can be written.
+        except Exception as exc:
+            _write_fallback(self._logger, method_name, args, kw, exc)
+
+    def is_enabled_for(self, level: int) -> bool:
+        """Return whether a call at ``level`` (a number) would be written."""
+        return level >= self._min_level
+
+    def get_effective_level(self) -> int:
+        """Return the lowest level written."""
+        return self._min_level
+
+    def log(self, level: int, *args: Any, **kw: Any) -> None:
+        """Log at the numeric ``level``."""
+        if isinstance(level, int) and level >= self._min_level:
+            name = {10: "debug", 20: "info", 30: "warning", 40: "error", 50: "critical"}.get(
+                level, "info")
+            self._emit(name, args, kw)
+
+    def exception(self, *args: Any, **kw: Any) -> None:
+        """Log at error level with the current exception's traceback."""
+        if self._min_level <= _METHOD_LEVELS["error"]:
+            kw.setdefault("exc_info", True)
+            self._emit("error", args, kw)
+
+    async def alog(self, level: int, *args: Any, **kw: Any) -> None:
+        """Log at the numeric ``level`` (async spelling; logging does not block)."""
+        self.log(level, *args, **kw)
+
+    async def aexception(self, *args: Any, **kw: Any) -> None:
+        """Log the current exception (async spelling)."""
+        self.exception(*args, **kw)
+
+
+def _nop(self: Any, *args: Any, **kw: Any) -> None:
+    return None
+
+
+async def _anop(self: Any, *args: Any, **kw: Any) -> None:
+    return None
+
+
+def _make_methods(name: str) -> tuple[Callable[..., None], Callable[..., Any]]:
+    def meth(self: _LoggerBase, *args: Any, **kw: Any) -> None:
+        self._emit(name, args, kw)
+
+    async def ameth(self: _LoggerBase, *args: Any, **kw: Any) -> None:
+        self._emit(name, args, kw)
+
+    meth.__name__ = name
+    meth.__doc__ = f"Log an event at {name} level, with key-value fields."
+    ameth.__name__ = f"a{name}"
+    return meth, ameth
+
+
+def _make_logger_class(min_level: int) -> type[_LoggerBase]:
+    attrs: dict[str, Any] = {"_min_level": min_level}
+    for name, level in _METHOD_LEVELS.items():
+        attrs[name], attrs[f"a{name}"] = _make_methods(name) if level >= min_level else (_nop, _anop)
+    attrs["warn"], attrs["awarn"] = attrs["warning"], attrs["awarning"]
+    attrs["fatal"], attrs["afatal"] = attrs["critical"], attrs["acritical"]
+    attrs["msg"], attrs["amsg"] = attrs["info"], attrs["ainfo"]
+    if min_level > _METHOD_LEVELS["error"]:
+        attrs["exception"], attrs["aexception"] = _nop, _anop
+    level_name = {v: k for k, v in LEVELS.items()}.get(min_level, str(min_level)).capitalize()
+    return type(f"BoundLoggerAt{level_name}", (_LoggerBase,), attrs)
+
+
+def _write_fallback(logger: Any, method_name: str, args: tuple[Any, ...], kw: dict[str, Any],
+                    exc: BaseException) -> None:
+    try:
+        event = args[0] if args else kw.get("event")
+        text = event if type(event) is str else safe_repr(event)
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")[:2000]
+        name = getattr(logger, "name", "")
+        error = f"{type(exc).__name__}: {safe_repr(exc)[:500]}"
+        config = _STATE.config
+        if config is not None and config.formatter == "json":
+            line = orjson.dumps(
+                {"level": method_name, "logger": name, "event": text, "logmoji_error": error}
+            ).decode()
+        else:
+            line = f"{method_name.upper()} {name} {text} logmoji_error={error!r}"
+        masker = _STATE.text_masker
+        if masker is not None:
+            line = masker.mask(line)
+        output = getattr(logger, "output", None)
+        if output is not None:
+            output.write(line)
+    except Exception:  # the fallback itself failed; drop the line rather than raise
+        pass
+
+
+class _State:
+    """All global logging state: one object, replaced only by configure/reset."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.config: ResolvedLoggingConfig | None = None
+        self.processors: list[Processor] = []
+        self.output = _Output(None)
+        self.classes: dict[int, type[_LoggerBase]] = {}
+        self.sinks: dict[str, _Sink] = {}
+        self.level_cache: dict[str, int] = {}
+        self.resolver: EmojiResolver | None = None
+        self.text_masker: SecretTextMasker | None = None
+        self.level_override: int | None = None
+        self.extra_processors: list[Processor] = []
+
+
+_STATE = _State()
+_PROXIES: weakref.WeakSet[Logger] = weakref.WeakSet()
+
+
+def level_for(name: str) -> int:
+    """Return the lowest level written for the logger ``name`` (longest prefix rule)."""
+    state = _STATE
+    cached = state.level_cache.get(name)
+    if cached is not None:
+        return cached
+    config = _ensure_configured()
+    if state.level_override is not None:
+        level = state.level_override
+    else:
+        level = config.default_level
+        best = -1
+        for prefix, prefix_level in config.module_levels.items():
+            if (name == prefix or name.startswith(prefix + ".")) and len(prefix) > best:
+                best, level = len(prefix), prefix_level
+    if len(state.level_cache) < 10_000:
+        state.level_cache[name] = level
+    return level
+
+
+def _ensure_configured() -> ResolvedLoggingConfig:
+    config = _STATE.config
+    if config is None:
+        with _STATE.lock:
+            if _STATE.config is None:
+                configure(LoggingConfig().resolve(os.environ))
+            config = _STATE.config
+    assert config is not None
+    return config
+
+
+def build_processors(config: ResolvedLoggingConfig, renderer: Processor | None = None,
+                     ) -> tuple[list[Processor], EmojiResolver | None, SecretTextMasker | None]:
+    """Return the processor chain for ``config``, with its emoji resolver and text masker."""
+    processors: list[Processor] = [merge_contextvars]
+    resolver = None
+    if config.das_emoji_prefix_enabled:
+        sets = [s for s in (builtin_set(n) for n in config.enabled_emoji_sets) if s is not None]
+        resolver = EmojiResolver([*sets, *config.custom_emoji_sets])
+        processors.append(resolver)
+    if config.redact:
+        processors.append(SecretFieldMasker(config.redact_fields))
+    processors.extend(_STATE.extra_processors)
+    if renderer is None:
+        if config.formatter == "json":
+            renderer = JSONRenderer(max_value_chars=config.max_value_chars)
+        else:
+            colors = config.colors
+            if colors is None:
+                stream = config.stream if config.stream is not None else sys.stderr
+                colors = _isatty(stream)
+            renderer = ConsoleRenderer(colors=colors, show_timestamp=config.show_timestamp,
+                                       max_value_chars=config.max_value_chars)
+    processors.append(renderer)
+    masker = None
+    if config.redact:
+        masker = SecretTextMasker(config.redact_patterns)
+        processors.append(masker)
+    return processors, resolver, masker
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except Exception:  # streams without isatty (or closed ones) are not terminals
+        return False
+
+
+def configure(config: ResolvedLoggingConfig, *, processors: list[Processor] | None = None,
+              level_override: int | None = None) -> None:
+    """Install ``config`` (already resolved) as the global logging configuration."""
+    with _STATE.lock:
+        if processors is None:
+            processors, resolver, masker = build_processors(config)
+        else:
+            resolver = next((p for p in processors if isinstance(p, EmojiResolver)), None)
+            masker = next((p for p in processors if isinstance(p, SecretTextMasker)), None)
+        _STATE.config = config
+        _STATE.processors[:] = processors  # in place: bound loggers share this list
+        _STATE.resolver = resolver
+        _STATE.text_masker = masker
+        _STATE.level_override = level_override
+        _STATE.level_cache.clear()
+        _STATE.output.stream = config.stream
+        _invalidate_proxies()
+    from logmoji.logger import stdlib
+
+    stdlib.install(config.capture_stdlib, lambda name: level_for(name))
+
+
+def unconfigure() -> None:
+    """Forget the configuration; the next log call configures from the environment."""
+    from logmoji.logger import stdlib
+
+    with _STATE.lock:
+        _STATE.config = None
+        _STATE.processors.clear()
+        _STATE.resolver = None
+        _STATE.text_masker = None
+        _STATE.level_override = None
+        _STATE.level_cache.clear()
+        _STATE.extra_processors.clear()
+        _STATE.output = _Output(None)
+        _STATE.sinks.clear()
+        _invalidate_proxies()
+    stdlib.install(False, level_for)
+
+
+def current_config() -> ResolvedLoggingConfig:
+    """Return the configuration in force (configuring from the environment if needed)."""
+    return _ensure_configured()
+
+
+def emoji_resolver() -> EmojiResolver | None:
+    """Return the emoji resolver in force (``None`` when emojis are off)."""
+    _ensure_configured()
+    return _STATE.resolver
+
+
+def _invalidate_proxies() -> None:
+    for proxy in list(_PROXIES):
+        proxy._forget()
+
+
+def sink_for(name: str) -> _Sink:
+    """Return the sink (structlog's wrapped logger) for the logger ``name``."""
+    sink = _STATE.sinks.get(name)
+    if sink is None or sink.output is not _STATE.output:
+        sink = _Sink(name, _STATE.output)
+        _STATE.sinks[name] = sink
+    return sink
+
+
+def _bound(name: str, context: Mapping[str, Any]) -> _LoggerBase:
+    level = level_for(name)
+    cls = _STATE.classes.get(level)
+    if cls is None:
+        cls = _STATE.classes[level] = _make_logger_class(level)
+    return cls(sink_for(name), _STATE.processors, dict(context))
+
+
+def run_chain(name: str, method_name: str, event_dict: dict[str, Any]) -> None:
+    """Send one event dict through the processor chain (for bridges such as stdlib)."""
+    _ensure_configured()
+    sink = sink_for(name)
+    try:
+        for processor in _STATE.processors:
+            event_dict = processor(sink, method_name, event_dict)
+        sink.msg(event_dict)
+    except DropEvent:
+        pass
+    except Exception as exc:  # see _LoggerBase._emit: logging never raises
+        _write_fallback(sink, method_name, (event_dict.get("event"),), {}, exc)
+
+
+class Logger:
+    """A named logger: ``debug/info/warning/error/critical/exception`` with key-value fields.
+
+    Made by :func:`get_logger`; resolves its settings lazily, so it can be
+    created at import time. ``bind(**fields)`` returns a logger that adds
+    ``fields`` to every event.
+    """
+
+    def __init__(self, name: str, context: Mapping[str, Any] | None = None) -> None:
+        self.__dict__["_name"] = name
+        self.__dict__["_context"] = dict(context or {})
+        _PROXIES.add(self)
+
+    @property
+    def name(self) -> str:
+        """The logger's name, such as ``"llm.openai"``."""
+        return str(self.__dict__["_name"])
+
+    def _forget(self) -> None:
+        for attr in _LEVEL_METHODS & self.__dict__.keys():
+            del self.__dict__[attr]
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        bound = _bound(self.__dict__["_name"], self.__dict__["_context"])
+        value = getattr(bound, attr)
+        if attr in _LEVEL_METHODS:
+            self.__dict__[attr] = value
+        return value
+
+    def bind(self, **fields: Any) -> Logger:
+        """Return a logger that adds ``fields`` to every event."""
+        return Logger(self.__dict__["_name"], {**self.__dict__["_context"], **fields})
+
+    def new(self, **fields: Any) -> Logger:
+        """Return a logger with only ``fields`` bound."""
+        return Logger(self.__dict__["_name"], fields)
+
+    def unbind(self, *keys: str) -> Logger:
+        """Return a logger without ``keys``; a missing key raises ``KeyError``."""
+        context = dict(self.__dict__["_context"])
+        for key in keys:
+            del context[key]
+        return Logger(self.__dict__["_name"], context)
+
+    def try_unbind(self, *keys: str) -> Logger:
+        """Return a logger without ``keys``, ignoring missing ones."""
+        context = {k: v for k, v in self.__dict__["_context"].items() if k not in keys}
+        return Logger(self.__dict__["_name"], context)
+
+    @property
+    def context(self) -> dict[str, Any]:
+        """A copy of the bound fields."""
+        return dict(self.__dict__["_context"])
+
+    def __repr__(self) -> str:
+        return f"<logmoji.Logger name={self.name!r} context={self.context!r}>"
+
+
+def get_logger(name: str | None = None, **initial_fields: Any) -> Logger:
+    """Return the logger ``name`` (hierarchical, such as ``"llm.openai"``).
+
+    Safe at import time: nothing is configured until the first log call.
+    """
+    return Logger(name or "", initial_fields)
+
+
+@contextmanager
+def temporary_pipeline(processors: list[Processor], level: int) -> Iterator[None]:
+    """Run with ``processors`` and everything enabled from ``level``; restore afterwards."""
+    config = _ensure_configured()
+    with _STATE.lock:
+        saved = (list(_STATE.processors), _STATE.level_override, _STATE.resolver,
+                 _STATE.text_masker)
+        _STATE.processors[:] = processors
+        _STATE.level_override = level
+        _STATE.level_cache.clear()
+        _invalidate_proxies()
+    try:
+        yield
+    finally:
+        with _STATE.lock:
+            if _STATE.config is config:
+                _STATE.processors[:] = saved[0]
+                _STATE.level_override = saved[1]
+                _STATE.resolver, _STATE.text_masker = saved[2], saved[3]
+                _STATE.level_cache.clear()
+                _invalidate_proxies()

@@ -1,0 +1,334 @@
+"""Renderers: the last processors of the chain, turning an event dict into one line.
+
+:class:`ConsoleRenderer` writes aligned, human-readable lines (time, level,
+logger, emoji, event, ``key=value`` fields); :class:`JSONRenderer` writes one
+JSON object a line with ``timestamp`` (ISO 8601, UTC), ``level``, ``logger``,
+``event``, ``emoji`` and the fields. Neither raises: a value that cannot be
+shown is rendered with ``repr`` (or a placeholder when even that fails), cyclic
+structures are cut, and huge values are truncated with a marker.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+import traceback
+import unicodedata
+from collections.abc import Callable, MutableMapping
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+import orjson
+
+__all__ = [
+    "ConsoleRenderer",
+    "JSONRenderer",
+    "display_width",
+    "format_exception",
+    "level_name",
+    "safe_repr",
+]
+
+_LEVEL_OF_METHOD = {
+    "debug": "debug",
+    "info": "info",
+    "msg": "info",
+    "warning": "warning",
+    "warn": "warning",
+    "error": "error",
+    "exception": "error",
+    "critical": "critical",
+    "fatal": "critical",
+}
+_SHORT_LEVEL = {
+    "debug": "DEBUG",
+    "info": "INFO ",
+    "warning": "WARN ",
+    "error": "ERROR",
+    "critical": "CRIT ",
+}
+_LEVEL_COLOR = {
+    "debug": "\x1b[34m",
+    "info": "\x1b[32m",
+    "warning": "\x1b[33m",
+    "error": "\x1b[31m",
+    "critical": "\x1b[1;31m",
+}
+_RESET = "\x1b[0m"
+_DIM = "\x1b[2m"
+_BOLD = "\x1b[1m"
+_CYAN = "\x1b[36m"
+_BLUE = "\x1b[34m"
+_SAFE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:/@+-%")
+_MAX_DEPTH = 32
+
+
+def level_name(method_name: str) -> str:
+    """Return the level (``"info"``, ``"warning"``...) of a logger method name."""
+    return _LEVEL_OF_METHOD.get(method_name, method_name)
+
+
+@lru_cache(maxsize=1024)
+def display_width(text: str) -> int:
+    """Return how many terminal columns ``text`` takes (emoji count as two)."""
+    width = 0
+    chars = list(text)
+    for i, ch in enumerate(chars):
+        code = ord(ch)
+        if code == 0xFE0F:  # variation selector 16: the previous char shows as an emoji
+            if i and display_width_of_char(chars[i - 1]) == 1:
+                width += 1
+            continue
+        if code == 0x200D or unicodedata.combining(ch) or 0xFE00 <= code <= 0xFE0E:
+            continue
+        if i and ord(chars[i - 1]) == 0x200D:  # joined into the previous emoji
+            continue
+        width += display_width_of_char(ch)
+    return width
+
+
+def display_width_of_char(ch: str) -> int:
+    """Return the columns one character takes."""
+    if unicodedata.east_asian_width(ch) in ("W", "F"):
+        return 2
+    return 1
+
+
+def safe_repr(value: object) -> str:
+    """Return ``repr(value)``, or a placeholder when ``repr`` itself fails."""
+    try:
+        return repr(value)
+    except Exception:  # a hostile __repr__ must not break a log call
+        return f"<unrepresentable {type(value).__name__} object>"
+
+
+def _truncate(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}…[+{len(text) - limit} chars]"
+
+
+def format_exception(exc_info: object) -> str | None:
+    """Return the traceback text of an ``exc_info`` value (``True``, an exception or a tuple)."""
+    try:
+        if exc_info is True:
+            exc_info = sys.exc_info()
+        if isinstance(exc_info, BaseException):
+            return "".join(traceback.format_exception(exc_info)).rstrip("\n")
+        if isinstance(exc_info, tuple) and len(exc_info) == 3 and exc_info[1] is not None:
+            return "".join(traceback.format_exception(*exc_info)).rstrip("\n")
+    except Exception:  # a hostile exception (say, its __str__ raises) must not break a log call
+        return f"<traceback unavailable for {type(exc_info).__name__}>"
+    return None
+
+
+class _Clock:
+    """Format wall-clock times, reusing the seconds part within one second."""
+
+    __slots__ = ("_local", "_local_sec", "_utc", "_utc_sec", "clock")
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.clock = clock
+        self._utc_sec = -1
+        self._utc = ""
+        self._local_sec = -1
+        self._local = ""
+
+    def utc_iso(self, now: float) -> str:
+        sec = int(now)
+        if sec != self._utc_sec:
+            self._utc = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec))
+            self._utc_sec = sec
+        return f"{self._utc}.{int((now - sec) * 1_000_000):06d}Z"
+
+    def local_time(self, now: float) -> str:
+        sec = int(now)
+        if sec != self._local_sec:
+            self._local = time.strftime("%H:%M:%S", time.localtime(sec))
+            self._local_sec = sec
+        return f"{self._local}.{int((now - sec) * 1000):03d}"
+
+
+class ConsoleRenderer:
+    """Render an event as one aligned, human-readable line.
+
+    Args:
+        colors: Use ANSI colours.
+        show_timestamp: Start the line with the local time.
+        max_value_chars: Cut longer values, saying how many characters were cut.
+        logger_width: Pad logger names to this many columns.
+        event_width: Pad event names to this many columns when fields follow.
+        clock: Returns the current time in seconds since the epoch.
+    """
+
+    def __init__(self, *, colors: bool = False, show_timestamp: bool = True,
+                 max_value_chars: int = 10_000, logger_width: int = 16, event_width: int = 26,
+                 clock: Callable[[], float] = time.time) -> None:
+        self._colors = colors
+        self._show_timestamp = show_timestamp
+        self._max = max_value_chars
+        self._logger_width = logger_width
+        self._event_width = event_width
+        self._clock = _Clock(clock)
+        self._emoji_cells: dict[str, str] = {}
+
+    def _emoji_cell(self, emoji: str) -> str:
+        cell = self._emoji_cells.get(emoji)
+        if cell is None:
+            cell = emoji + " " * max(0, 2 - display_width(emoji)) + " "
+            if len(self._emoji_cells) < 512:
+                self._emoji_cells[emoji] = cell
+        return cell
+
+    def format_value(self, value: object) -> str:
+        """Return the text of one field value."""
+        cls = type(value)
+        if cls is str:
+            text: str = value  # type: ignore[assignment]
+            if text and all(c in _SAFE_CHARS for c in text[:64]) and len(text) <= 64:
+                return text
+            return _truncate(safe_repr(text), self._max)
+        if cls is int or cls is bool or value is None:
+            if cls is int and abs(value) > 10**4000:  # type: ignore[arg-type]
+                return f"<int with {value.bit_length()} bits>"  # type: ignore[union-attr]
+            return str(value)
+        if cls is float:
+            return repr(value)
+        if cls is Decimal:
+            return str(value)
+        return _truncate(safe_repr(value), self._max)
+
+    def __call__(self, logger: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> str:
+        level = _LEVEL_OF_METHOD.get(method_name, "info")
+        event = event_dict.pop("event", "")
+        if type(event) is not str:
+            event = safe_repr(event)
+        emoji = event_dict.pop("emoji", None)
+        exc_info = event_dict.pop("exc_info", None)
+        exception = event_dict.pop("exception", None)
+        name = getattr(logger, "name", None) or ""
+        parts = []
+        colors = self._colors
+        if self._show_timestamp:
+            ts = self._clock.local_time(self._clock.clock())
+            parts.append(f"{_DIM}{ts}{_RESET}" if colors else ts)
+        lvl = _SHORT_LEVEL.get(level, level.upper()[:5])
+        parts.append(f"{_LEVEL_COLOR.get(level, '')}{lvl}{_RESET}" if colors else lvl)
+        if name:
+            padded = name.ljust(self._logger_width)
+            parts.append(f"{_BLUE}{padded}{_RESET}" if colors else padded)
+        head = " ".join(parts) + " "
+        if emoji:
+            head += self._emoji_cell(emoji if type(emoji) is str else safe_repr(emoji))
+        event = _truncate(event, self._max)
+        if event_dict:
+            fmt = self.format_value
+            if colors:
+                fields = " ".join(f"{_CYAN}{k}{_RESET}={fmt(v)}" for k, v in event_dict.items())
+                line = f"{head}{_BOLD}{event.ljust(self._event_width)}{_RESET} {fields}"
+            else:
+                fields = " ".join(f"{k}={fmt(v)}" for k, v in event_dict.items())
+                line = f"{head}{event.ljust(self._event_width)} {fields}"
+        else:
+            line = f"{head}{_BOLD}{event}{_RESET}" if colors else head + event
+        trace = format_exception(exc_info) if exc_info else None
+        if trace is None and isinstance(exception, str):
+            trace = exception
+        if trace:
+            line = f"{line}\n{trace}"
+        return line
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, set | frozenset):
+        return list(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).decode("utf-8", "backslashreplace")
+    return safe_repr(value)
+
+
+def _sanitize(value: object, limit: int, depth: int = 0, seen: frozenset[int] = frozenset(),
+              ) -> object:
+    """Return a copy of ``value`` that orjson can always serialize."""
+    cls = type(value)
+    if cls is str:
+        text: str = value  # type: ignore[assignment]
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+        return _truncate(text, limit)
+    if value is None or cls is bool:
+        return value
+    if cls is int:
+        return value if -(2**63) <= value < 2**64 else _truncate(  # type: ignore[operator]
+            safe_repr(value) if abs(value) < 10**4000 else  # type: ignore[arg-type]
+            f"<int with {value.bit_length()} bits>", limit)  # type: ignore[union-attr]
+    if cls is float:
+        return value if math.isfinite(value) else repr(value)  # type: ignore[arg-type]
+    if depth >= _MAX_DEPTH or id(value) in seen:
+        return f"<{cls.__name__} cut: {'cycle' if id(value) in seen else 'too deep'}>"
+    if isinstance(value, dict):
+        inner = seen | {id(value)}
+        return {
+            (k if type(k) is str else safe_repr(k)).encode("utf-8", "backslashreplace").decode():
+            _sanitize(v, limit, depth + 1, inner)
+            for k, v in list(value.items())
+        }
+    if isinstance(value, list | tuple | set | frozenset):
+        inner = seen | {id(value)}
+        return [_sanitize(v, limit, depth + 1, inner) for v in list(value)]
+    return _sanitize(_json_default(value), limit, depth + 1, seen)
+
+
+class JSONRenderer:
+    """Render an event as one JSON object (bytes, no newline), never raising.
+
+    Args:
+        max_value_chars: Cut longer string values, saying how many characters were cut.
+        clock: Returns the current time in seconds since the epoch.
+    """
+
+    def __init__(self, *, max_value_chars: int = 10_000,
+                 clock: Callable[[], float] = time.time) -> None:
+        self._max = max_value_chars
+        self._clock = _Clock(clock)
+
+    def __call__(self, logger: Any, method_name: str, event_dict: MutableMapping[str, Any],
+                 ) -> bytes:
+        event = event_dict.pop("event", "")
+        exc_info = event_dict.pop("exc_info", None)
+        out: dict[str, Any] = {
+            "timestamp": self._clock.utc_iso(self._clock.clock()),
+            "level": _LEVEL_OF_METHOD.get(method_name, "info"),
+            "logger": getattr(logger, "name", None),
+            "event": event if type(event) is str else safe_repr(event),
+        }
+        emoji = event_dict.pop("emoji", None)
+        if emoji is not None:
+            out["emoji"] = emoji
+        out.update(event_dict)
+        if exc_info:
+            trace = format_exception(exc_info)
+            if trace:
+                out["exception"] = trace
+        try:
+            line = orjson.dumps(out, default=_json_default, option=orjson.OPT_NON_STR_KEYS)
+        except (TypeError, ValueError, RecursionError):  # orjson.JSONEncodeError is a TypeError
+            line = self._dump_safely(out)
+        if len(line) > self._max + 4096:
+            line = self._dump_safely(out)
+        return line
+
+    def _dump_safely(self, out: dict[str, Any]) -> bytes:
+        try:
+            return orjson.dumps(_sanitize(out, self._max), option=orjson.OPT_NON_STR_KEYS)
+        except Exception:  # last resort: the line must still be written, and must parse
+            return orjson.dumps({
+                "timestamp": out.get("timestamp"),
+                "level": out.get("level"),
+                "logger": safe_repr(out.get("logger")),
+                "event": safe_repr(out.get("event"))[: self._max],
+                "logmoji_error": "event could not be serialized",
+            })

@@ -1,0 +1,87 @@
+"""The bridge from the standard ``logging`` module: its records come out through logmoji.
+
+A handler on the root logger turns each record into an event (the message as
+``event``, ``extra=`` fields as fields, ``exc_info`` kept) and sends it
+through the same processor chain and level rules as logmoji's own loggers, so
+the SDKs' loggers, httpx and older code share one output.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["LogmojiHandler", "install"]
+
+_RECORD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
+    "message", "asctime", "taskName",
+}
+_METHOD = {
+    logging.DEBUG: "debug",
+    logging.INFO: "info",
+    logging.WARNING: "warning",
+    logging.ERROR: "error",
+    logging.CRITICAL: "critical",
+}
+
+
+class LogmojiHandler(logging.Handler):
+    """Send standard-library records through logmoji's processor chain."""
+
+    def __init__(self, level_for: Callable[[str], int]) -> None:
+        super().__init__(logging.NOTSET)
+        self._level_for = level_for
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Render ``record`` as a logmoji event, if its logger's level lets it through."""
+        from logmoji.logger.core import run_chain
+
+        try:
+            if record.levelno < self._level_for(record.name):
+                return
+            try:
+                message: Any = record.getMessage()
+            except Exception:  # a bad %-format in someone else's log call
+                message = f"{record.msg!r} % {record.args!r}"
+            event: dict[str, Any] = {"event": message}
+            for key, value in record.__dict__.items():
+                if key not in _RECORD_ATTRS and not key.startswith("_"):
+                    event[key] = value
+            if record.exc_info:
+                event["exc_info"] = record.exc_info
+            method = _METHOD.get(record.levelno)
+            if method is None:
+                method = "debug" if record.levelno < logging.INFO else (
+                    "info" if record.levelno < logging.WARNING else
+                    "warning" if record.levelno < logging.ERROR else
+                    "error" if record.levelno < logging.CRITICAL else "critical")
+            run_chain(record.name, method, event)
+        except Exception:  # logging.Handler's own contract: report, never raise
+            self.handleError(record)
+
+
+_installed: LogmojiHandler | None = None
+_saved_root_level: int | None = None
+
+
+def install(enabled: bool, level_for: Callable[[str], int]) -> None:
+    """Put the bridge on the root logger (or take it off); never adds it twice."""
+    global _installed, _saved_root_level
+    root = logging.getLogger()
+    if _installed is not None:
+        root.removeHandler(_installed)
+        _installed = None
+        if _saved_root_level is not None:
+            root.setLevel(_saved_root_level)
+            _saved_root_level = None
+    if not enabled:
+        return
+    _installed = LogmojiHandler(level_for)
+    root.addHandler(_installed)
+    _saved_root_level = root.level
+    from logmoji.logger.core import current_config
+
+    config = current_config()
+    lowest = min([config.default_level, *config.module_levels.values()])
+    root.setLevel(lowest)

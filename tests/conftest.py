@@ -1,0 +1,20 @@
+"""Shared fixtures: every test starts and ends with logging unconfigured."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import structlog
+
+import logmoji
+
+
+@pytest.fixture(autouse=True)
+def _reset_logging() -> Iterator[None]:
+    """Undo any set-up and context variables a test made."""
+    logmoji.reset()
+    structlog.contextvars.clear_contextvars()
+    yield
+    logmoji.reset()
+    structlog.contextvars.clear_contextvars()
