@@ -37,25 +37,37 @@ _NOT_SENSITIVE_SUFFIXES = ("_tokens", "_max_token", "_token_count", "_token_limi
 _SEP = r"""["']?\s*[:=]\s*["']?"""
 _VALUE_END = r"""[^\s"',;\\&}\])]"""
 
-#: (kind, regex) pairs; a match is replaced by ``[REDACTED:<kind>]`` (or keeps its
-#: leading name when the regex has a ``keep`` group).
-SECRET_PATTERNS: tuple[tuple[str, str], ...] = (
-    ("anthropic_key", r"sk-ant-[A-Za-z0-9_\-]{8,}"),
-    ("openai_key", r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{16,}"),
-    ("aws_access_key", r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b"),
-    ("github_token", r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})"),
-    ("google_api_key", r"\bAIza[0-9A-Za-z_\-]{30,}"),
-    ("slack_token", r"\bxox[abprs]-[A-Za-z0-9\-]{10,}"),
-    ("jwt", r"\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{4,}"),
+#: (kind, regex, trigger substrings, whether the triggers are looked for in the
+#: lower-cased line). A regex runs only on a line containing one of its
+#: triggers, which keeps a line without secrets to a few substring checks. A
+#: match is replaced by ``[REDACTED:<kind>]``, keeping its ``keep`` group.
+SECRET_PATTERNS: tuple[tuple[str, str, tuple[str, ...], bool], ...] = (
+    ("anthropic_key", r"sk-ant-[A-Za-z0-9_\-]{8,}", ("sk-ant-",), False),
+    ("openai_key", r"(?<![A-Za-z0-9])sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{16,}",
+     ("sk-",), False),
+    ("aws_access_key", r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])", ("AKIA", "ASIA"),
+     False),
+    ("github_token", r"gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,}", ("gh",), False),
+    ("google_api_key", r"AIza[0-9A-Za-z_\-]{30,}", ("AIza",), False),
+    ("slack_token", r"xox[abprs]-[A-Za-z0-9\-]{10,}", ("xox",), False),
+    ("jwt", r"eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{4,}", ("eyJ",), False),
     ("credential",
-     r"(?i)(?P<keep>\b(?:proxy[_-]?)?authorization" + _SEP + r"|\bx[_-]api[_-]key" + _SEP +
-     r"|\b(?:bearer|basic)\s+)(?!\[REDACTED)(?:(?:bearer|basic|token)\s+)?" + _VALUE_END + r"+"),
+     r"(?i)(?P<keep>(?:proxy[_-]?)?authorization" + _SEP + r"|x[_-]api[_-]key" + _SEP +
+     r"|(?:bearer|basic)\s+)(?!\[REDACTED)(?:(?:bearer|basic|token)\s+)?" + _VALUE_END + r"+",
+     ("authoriz", "api-key", "api_key", "bearer", "basic"), True),
     ("secret",
-     r"(?i)(?P<keep>\b[\w-]*?(?:password|passwd|secret|api[_-]?key|apikey|access[_-]?token|"
-     r"refresh[_-]?token|auth[_-]?token|session[_-]?token|private[_-]?key)" + _SEP + r")"
-     r"(?!\[REDACTED)" + _VALUE_END + r"+"),
-    ("url_password", r"(?P<keep>\b[a-z][a-z0-9+.\-]*://[^\s:/@\"']+:)[^\s@/\"'\\]+(?=@)"),
+     r"(?i)(?P<keep>(?:password|passwd|secret|api[_-]?key|apikey|access[_-]?token|"
+     r"refresh[_-]?token|auth[_-]?token|session[_-]?token|private[_-]?key)[\w-]*" + _SEP + r")"
+     r"(?!\[REDACTED)" + _VALUE_END + r"+",
+     ("pass", "secret", "apikey", "api_key", "api-key", "access_token", "access-token",
+      "refresh_token", "refresh-token", "auth_token", "auth-token", "session_token",
+      "session-token", "private_key", "private-key"), True),
+    ("url_password", r"(?P<keep>[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@\"']+:)[^\s@/\"'\\]+(?=@)",
+     ("://",), False),
 )
+
+
+_CONTAINERS = frozenset({dict, list, tuple})
 
 
 def _is_sensitive(name: str, extra: frozenset[str]) -> bool:
@@ -77,6 +89,7 @@ class SecretFieldMasker:
     def __init__(self, extra_fields: Iterable[str] = ()) -> None:
         self._extra = frozenset(f.lower().replace("-", "_") for f in extra_fields)
         self._verdicts: dict[str, bool] = {}
+        self._safe_keys: set[str] = set()
 
     def is_sensitive(self, name: object) -> bool:
         """Return whether values of the field ``name`` are masked."""
@@ -87,19 +100,22 @@ class SecretFieldMasker:
             verdict = _is_sensitive(name, self._extra)
             if len(self._verdicts) < 4096:
                 self._verdicts[name] = verdict
+                if not verdict:
+                    self._safe_keys.add(name)
         return verdict
 
     def __call__(self, logger: Any, method_name: str, event_dict: MutableMapping[str, Any],
                  ) -> MutableMapping[str, Any]:
-        verdicts = self._verdicts
+        # Fast path, in C: every key already known to be harmless and no nested values.
+        if event_dict.keys() <= self._safe_keys and _CONTAINERS.isdisjoint(
+            map(type, event_dict.values())
+        ):
+            return event_dict
         for key, value in event_dict.items():
-            sensitive = verdicts.get(key)
-            if sensitive is None:
-                sensitive = self.is_sensitive(key)
-            if sensitive:
+            if self.is_sensitive(key):
                 if value is not None:
                     event_dict[key] = MASK
-            elif type(value) in (dict, list, tuple):
+            elif type(value) in _CONTAINERS:
                 event_dict[key] = self._mask_nested(value, 0, set())
         return event_dict
 
@@ -127,25 +143,24 @@ class SecretTextMasker:
     """
 
     def __init__(self, extra_patterns: Iterable[re.Pattern[str]] = ()) -> None:
-        self._patterns = [(kind, re.compile(p)) for kind, p in SECRET_PATTERNS]
-        self._patterns += [("custom", p) for p in extra_patterns]
-        # One alternation finds whether anything is to be masked; most lines have
-        # nothing, and then the line is searched once. It may match more than the
-        # patterns themselves (it ignores case throughout), never less.
-        alternatives = "|".join(
-            "(?:" + p.pattern.replace("(?i)", "").replace("(?P<keep>", "(?:") + ")"
-            for _, p in self._patterns
-        )
-        try:
-            self._any: re.Pattern[str] | None = re.compile(alternatives, re.IGNORECASE)
-        except re.error:  # a custom pattern that does not combine: search each one
-            self._any = None
+        self._patterns: list[tuple[str, re.Pattern[str], tuple[str, ...], bool]] = [
+            (kind, re.compile(p), triggers, lower) for kind, p, triggers, lower in SECRET_PATTERNS
+        ]
+        self._custom = [("custom", p) for p in extra_patterns]
+        self._triggers = tuple({t for _, _, ts, lower in self._patterns if not lower for t in ts})
+        self._lower_triggers = tuple({t for _, _, ts, lower in self._patterns if lower for t in ts})
 
     def mask(self, text: str) -> str:
         """Return ``text`` with every secret masked."""
-        if self._any is not None and not self._any.search(text):
-            return text
-        for kind, pattern in self._patterns:
+        # Most lines hold no secret: two passes of substring checks, in C, settle it.
+        if any(map(text.__contains__, self._triggers)) or any(
+            map(text.lower().__contains__, self._lower_triggers)
+        ):
+            for kind, pattern, triggers, lower in self._patterns:
+                haystack = text.lower() if lower else text
+                if any(map(haystack.__contains__, triggers)):
+                    text = pattern.sub(_replacer(kind), text)
+        for kind, pattern in self._custom:
             text = pattern.sub(_replacer(kind), text)
         return text
 

@@ -11,6 +11,7 @@ structures are cut, and huge values are truncated with a marker.
 from __future__ import annotations
 
 import math
+import re
 import sys
 import time
 import traceback
@@ -61,7 +62,9 @@ _DIM = "\x1b[2m"
 _BOLD = "\x1b[1m"
 _CYAN = "\x1b[36m"
 _BLUE = "\x1b[34m"
-_SAFE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:/@+-%")
+_SAFE_TEXT = re.compile(r"[\w.:/@+%-]+", re.ASCII)
+# str() of larger ints is slow (and limited by sys.int_info.str_digits_check_threshold).
+_MAX_INT_BITS = 13_000
 _MAX_DEPTH = 32
 
 
@@ -187,11 +190,11 @@ class ConsoleRenderer:
         cls = type(value)
         if cls is str:
             text: str = value  # type: ignore[assignment]
-            if text and all(c in _SAFE_CHARS for c in text[:64]) and len(text) <= 64:
+            if len(text) <= 64 and (text.isidentifier() or _SAFE_TEXT.fullmatch(text)):
                 return text
             return _truncate(safe_repr(text), self._max)
         if cls is int or cls is bool or value is None:
-            if cls is int and abs(value) > 10**4000:  # type: ignore[arg-type]
+            if cls is int and value.bit_length() > _MAX_INT_BITS:  # type: ignore[union-attr]
                 return f"<int with {value.bit_length()} bits>"  # type: ignore[union-attr]
             return str(value)
         if cls is float:
@@ -263,7 +266,7 @@ def _sanitize(value: object, limit: int, depth: int = 0, seen: frozenset[int] = 
         return value
     if cls is int:
         return value if -(2**63) <= value < 2**64 else _truncate(  # type: ignore[operator]
-            safe_repr(value) if abs(value) < 10**4000 else  # type: ignore[arg-type]
+            safe_repr(value) if value.bit_length() <= _MAX_INT_BITS else  # type: ignore[union-attr]
             f"<int with {value.bit_length()} bits>", limit)  # type: ignore[union-attr]
     if cls is float:
         return value if math.isfinite(value) else repr(value)  # type: ignore[arg-type]
