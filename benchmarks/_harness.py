@@ -15,8 +15,9 @@ def ns_per_call(fn: Callable[[], object], *, number: int = 20_000) -> float:
     return (time.perf_counter_ns() - start) / number
 
 
-def compare(cases: dict[str, Callable[[], object]], *, number: int = 20_000,
-            repeats: int = 7) -> dict[str, float]:
+def compare(
+    cases: dict[str, Callable[[], object]], *, number: int = 20_000, repeats: int = 7
+) -> dict[str, float]:
     """Time every case ``repeats`` times, interleaved, and return each case's median ns/call."""
     for fn in cases.values():  # warm caches and lazy set-up
         for _ in range(min(number, 2000)):

@@ -16,10 +16,10 @@ import orjson
 import structlog
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _harness import compare, table  # noqa: E402
+from _harness import compare, table
 
-import logmoji  # noqa: E402
-from logmoji import LoggingConfig, TelemetryConfig, setup_telemetry  # noqa: E402
+import logmoji
+from logmoji import LoggingConfig, TelemetryConfig, setup_telemetry
 
 
 def structlog_logger(processors: list[object], logger_factory: object) -> object:
@@ -37,8 +37,10 @@ def structlog_logger(processors: list[object], logger_factory: object) -> object
 
 def logmoji_logger(formatter: str, stream: object) -> object:
     logmoji.reset()
-    setup_telemetry(TelemetryConfig(logging=LoggingConfig(
-        formatter=formatter, stream=stream, colors=False)), environ={})  # type: ignore[arg-type]
+    setup_telemetry(
+        TelemetryConfig(logging=LoggingConfig(formatter=formatter, stream=stream, colors=False)),
+        environ={},
+    )  # type: ignore[arg-type]
     log = logmoji.get_logger("llm")
     log.info("warm")
     return log
@@ -46,8 +48,13 @@ def logmoji_logger(formatter: str, stream: object) -> object:
 
 def call(log: object) -> object:
     def run() -> None:
-        log.info("inference_completed", model="gpt-4", prompt_tokens=150,  # type: ignore[attr-defined]
-                 completion_tokens=75, duration_ms=1250)
+        log.info(
+            "inference_completed",
+            model="gpt-4",
+            prompt_tokens=150,  # type: ignore[attr-defined]
+            completion_tokens=75,
+            duration_ms=1250,
+        )
 
     return run
 
@@ -64,19 +71,34 @@ def main() -> None:
     bytes_null = open(os.devnull, "wb")  # noqa: SIM115
     # Each logger is configured, then its call closure is bound; structlog's
     # cached loggers keep their processors after reconfiguration.
-    s_console = call(structlog_logger(
-        [structlog.contextvars.merge_contextvars, structlog.processors.add_log_level,
-         structlog.processors.TimeStamper(fmt="%Y-%m-%d %H:%M:%S", utc=False),
-         structlog.dev.ConsoleRenderer(colors=False)],
-        structlog.PrintLoggerFactory(text_null)))
-    s_json = call(structlog_logger(
-        [structlog.contextvars.merge_contextvars, structlog.processors.add_log_level,
-         structlog.processors.TimeStamper(fmt="iso"),
-         structlog.processors.JSONRenderer(serializer=orjson.dumps)],
-        structlog.BytesLoggerFactory(bytes_null)))
-    s_debug = debug_call(structlog_logger(
-        [structlog.processors.JSONRenderer(serializer=orjson.dumps)],
-        structlog.BytesLoggerFactory(bytes_null)))
+    s_console = call(
+        structlog_logger(
+            [
+                structlog.contextvars.merge_contextvars,
+                structlog.processors.add_log_level,
+                structlog.processors.TimeStamper(fmt="%Y-%m-%d %H:%M:%S", utc=False),
+                structlog.dev.ConsoleRenderer(colors=False),
+            ],
+            structlog.PrintLoggerFactory(text_null),
+        )
+    )
+    s_json = call(
+        structlog_logger(
+            [
+                structlog.contextvars.merge_contextvars,
+                structlog.processors.add_log_level,
+                structlog.processors.TimeStamper(fmt="iso"),
+                structlog.processors.JSONRenderer(serializer=orjson.dumps),
+            ],
+            structlog.BytesLoggerFactory(bytes_null),
+        )
+    )
+    s_debug = debug_call(
+        structlog_logger(
+            [structlog.processors.JSONRenderer(serializer=orjson.dumps)],
+            structlog.BytesLoggerFactory(bytes_null),
+        )
+    )
     m_console_log = logmoji_logger("console", text_null)
     m_console = call(m_console_log)
     m_json_log = logmoji_logger("json", bytes_null)
@@ -88,12 +110,21 @@ def main() -> None:
     logmoji_logger("console", text_null)
     results |= compare({"structlog console": s_console, "logmoji console": m_console})
     logmoji_logger("json", bytes_null)
-    results |= compare({"structlog json": s_json, "logmoji json": m_json,
-                        "structlog filtered debug": s_debug, "logmoji filtered debug": m_debug},
-                       number=50_000)
+    results |= compare(
+        {
+            "structlog json": s_json,
+            "logmoji json": m_json,
+            "structlog filtered debug": s_debug,
+            "logmoji filtered debug": m_debug,
+        },
+        number=50_000,
+    )
     rows = []
-    for kind, peer in (("console", "structlog console"), ("json", "structlog json"),
-                       ("filtered debug", "structlog filtered debug")):
+    for kind, peer in (
+        ("console", "structlog console"),
+        ("json", "structlog json"),
+        ("filtered debug", "structlog filtered debug"),
+    ):
         ours = results[f"logmoji {kind}"]
         theirs = results[peer]
         rows.append((kind, f"{ours:,.0f}", f"{theirs:,.0f}", f"{ours / theirs:.2f}x"))

@@ -21,8 +21,9 @@ from logmoji import (
 
 def _setup(environ: dict[str, str] | None = None, **fields: Any) -> io.StringIO:
     stream = io.StringIO()
-    setup_telemetry(TelemetryConfig(logging=LoggingConfig(stream=stream, **fields)),
-                    environ=environ or {})
+    setup_telemetry(
+        TelemetryConfig(logging=LoggingConfig(stream=stream, **fields)), environ=environ or {}
+    )
     return stream
 
 
@@ -35,19 +36,22 @@ class TestEnvironment:
         assert config.das_emoji_prefix_enabled is True
         assert config.enabled_emoji_sets == ("database", "http", "llm")
 
-    @pytest.mark.parametrize(("environ", "attr", "value"), [
-        ({"LOGMOJI_LEVEL": "debug"}, "default_level", logging.DEBUG),
-        ({"LOGMOJI_LEVEL": "WARN"}, "default_level", logging.WARNING),
-        ({"LOGMOJI_FORMAT": "json"}, "formatter", "json"),
-        ({"LOGMOJI_EMOJI": "off"}, "das_emoji_prefix_enabled", False),
-        ({"LOGMOJI_EMOJI": "1"}, "das_emoji_prefix_enabled", True),
-        ({"LOGMOJI_EMOJI_SETS": "llm, http"}, "enabled_emoji_sets", ("llm", "http")),
-        ({"LOGMOJI_EMOJI_SETS": "none"}, "enabled_emoji_sets", ()),
-        ({"NO_COLOR": "1"}, "colors", False),
-        ({"FORCE_COLOR": "1"}, "colors", True),
-        ({"NO_COLOR": "1", "FORCE_COLOR": "1"}, "colors", False),
-        ({"LOGMOJI_REDACT": "off"}, "redact", False),
-    ])
+    @pytest.mark.parametrize(
+        ("environ", "attr", "value"),
+        [
+            ({"LOGMOJI_LEVEL": "debug"}, "default_level", logging.DEBUG),
+            ({"LOGMOJI_LEVEL": "WARN"}, "default_level", logging.WARNING),
+            ({"LOGMOJI_FORMAT": "json"}, "formatter", "json"),
+            ({"LOGMOJI_EMOJI": "off"}, "das_emoji_prefix_enabled", False),
+            ({"LOGMOJI_EMOJI": "1"}, "das_emoji_prefix_enabled", True),
+            ({"LOGMOJI_EMOJI_SETS": "llm, http"}, "enabled_emoji_sets", ("llm", "http")),
+            ({"LOGMOJI_EMOJI_SETS": "none"}, "enabled_emoji_sets", ()),
+            ({"NO_COLOR": "1"}, "colors", False),
+            ({"FORCE_COLOR": "1"}, "colors", True),
+            ({"NO_COLOR": "1", "FORCE_COLOR": "1"}, "colors", False),
+            ({"LOGMOJI_REDACT": "off"}, "redact", False),
+        ],
+    )
     def test_variable(self, environ: dict[str, str], attr: str, value: object) -> None:
         """Each environment variable sets its field."""
         assert getattr(setup_telemetry(environ=environ), attr) == value
@@ -70,22 +74,33 @@ class TestEnvironment:
     def test_spec_enabling_snippet_honours_format_variable(self) -> None:
         """LOGMOJI_FORMAT=json still applies to the spec's "Enabling" snippet."""
         stream = io.StringIO()
-        setup_telemetry(TelemetryConfig(logging=LoggingConfig(
-            default_level="INFO", das_emoji_prefix_enabled=True, enabled_emoji_sets=["llm"],
-            stream=stream)), environ={"LOGMOJI_FORMAT": "json"})
+        setup_telemetry(
+            TelemetryConfig(
+                logging=LoggingConfig(
+                    default_level="INFO",
+                    das_emoji_prefix_enabled=True,
+                    enabled_emoji_sets=["llm"],
+                    stream=stream,
+                )
+            ),
+            environ={"LOGMOJI_FORMAT": "json"},
+        )
         get_logger("llm").info("model_loaded", model="gpt-4")
         line = orjson.loads(stream.getvalue())
         assert (line["event"], line["emoji"]) == ("model_loaded", "🤖")
 
-    @pytest.mark.parametrize(("environ", "message"), [
-        ({"LOGMOJI_LEVEL": "LOUD"}, "LOGMOJI_LEVEL"),
-        ({"LOGMOJI_FORMAT": "xml"}, "LOGMOJI_FORMAT"),
-        ({"LOGMOJI_EMOJI": "maybe"}, "LOGMOJI_EMOJI"),
-        ({"LOGMOJI_EMOJI_SETS": "llm,nope"}, "available sets: database, http, llm"),
-        ({"LOGMOJI_MODULE_LEVELS": "llm.openai"}, "LOGMOJI_MODULE_LEVELS"),
-        ({"LOGMOJI_MODULE_LEVELS": "x=LOUD"}, "LOGMOJI_MODULE_LEVELS"),
-        ({"LOGMOJI_REDACT": "\x00"}, "LOGMOJI_REDACT"),
-    ])
+    @pytest.mark.parametrize(
+        ("environ", "message"),
+        [
+            ({"LOGMOJI_LEVEL": "LOUD"}, "LOGMOJI_LEVEL"),
+            ({"LOGMOJI_FORMAT": "xml"}, "LOGMOJI_FORMAT"),
+            ({"LOGMOJI_EMOJI": "maybe"}, "LOGMOJI_EMOJI"),
+            ({"LOGMOJI_EMOJI_SETS": "llm,nope"}, "available sets: database, http, llm"),
+            ({"LOGMOJI_MODULE_LEVELS": "llm.openai"}, "LOGMOJI_MODULE_LEVELS"),
+            ({"LOGMOJI_MODULE_LEVELS": "x=LOUD"}, "LOGMOJI_MODULE_LEVELS"),
+            ({"LOGMOJI_REDACT": "\x00"}, "LOGMOJI_REDACT"),
+        ],
+    )
     def test_bad_variable_fails_at_setup(self, environ: dict[str, str], message: str) -> None:
         """Garbage in a variable raises one clear ConfigurationError at set-up."""
         with pytest.raises(ConfigurationError, match=message):
@@ -93,25 +108,28 @@ class TestEnvironment:
 
 
 class TestBadConfig:
-    @pytest.mark.parametrize(("fields", "message"), [
-        ({"default_level": "LOUD"}, "default_level must be one of"),
-        ({"default_level": 15}, "default_level"),
-        ({"default_level": True}, "default_level"),
-        ({"formatter": "xml"}, "formatter must be 'console' or 'json'"),
-        ({"enabled_emoji_sets": ["llm", "nope"]}, "unknown emoji set 'nope'; available sets"),
-        ({"enabled_emoji_sets": "llm"}, "must be a list"),
-        ({"das_emoji_prefix_enabled": "yes"}, "das_emoji_prefix_enabled must be True or False"),
-        ({"colors": 1}, "colors"),
-        ({"module_levels": {"llm": "LOUD"}}, "module_levels"),
-        ({"module_levels": ["llm"]}, "module_levels must be a mapping"),
-        ({"custom_emoji_sets": [object()]}, "EmojiSetConfig instances"),
-        ({"custom_emoji_sets": [EmojiSetConfig]}, "takes instances"),
-        ({"custom_emoji_sets": "llm"}, "custom_emoji_sets must be a list"),
-        ({"stream": "stderr"}, "writable file object"),
-        ({"redact_patterns": ["("]}, "not a valid regex"),
-        ({"redact_fields": [1]}, "redact_fields"),
-        ({"max_value_chars": 0}, "max_value_chars"),
-    ])
+    @pytest.mark.parametrize(
+        ("fields", "message"),
+        [
+            ({"default_level": "LOUD"}, "default_level must be one of"),
+            ({"default_level": 15}, "default_level"),
+            ({"default_level": True}, "default_level"),
+            ({"formatter": "xml"}, "formatter must be 'console' or 'json'"),
+            ({"enabled_emoji_sets": ["llm", "nope"]}, "unknown emoji set 'nope'; available sets"),
+            ({"enabled_emoji_sets": "llm"}, "must be a list"),
+            ({"das_emoji_prefix_enabled": "yes"}, "das_emoji_prefix_enabled must be True or False"),
+            ({"colors": 1}, "colors"),
+            ({"module_levels": {"llm": "LOUD"}}, "module_levels"),
+            ({"module_levels": ["llm"]}, "module_levels must be a mapping"),
+            ({"custom_emoji_sets": [object()]}, "EmojiSetConfig instances"),
+            ({"custom_emoji_sets": [EmojiSetConfig]}, "takes instances"),
+            ({"custom_emoji_sets": "llm"}, "custom_emoji_sets must be a list"),
+            ({"stream": "stderr"}, "writable file object"),
+            ({"redact_patterns": ["("]}, "not a valid regex"),
+            ({"redact_fields": [1]}, "redact_fields"),
+            ({"max_value_chars": 0}, "max_value_chars"),
+        ],
+    )
     def test_bad_value(self, fields: dict[str, Any], message: str) -> None:
         """A wrong type or value fails when the config is built, saying what to write."""
         with pytest.raises(ConfigurationError, match=message):
@@ -156,8 +174,9 @@ class TestBadConfig:
 class TestLevels:
     def test_module_levels_longest_prefix(self) -> None:
         """Per-module levels apply by the longest matching logger-name prefix."""
-        stream = _setup(default_level="WARNING",
-                        module_levels={"llm": "INFO", "llm.openai": "DEBUG"})
+        stream = _setup(
+            default_level="WARNING", module_levels={"llm": "INFO", "llm.openai": "DEBUG"}
+        )
         get_logger("llm.openai.chat").debug("a")
         get_logger("llm.anthropic").debug("b")
         get_logger("llm.anthropic").info("c")

@@ -26,8 +26,10 @@ MODULE_LOGGER = get_logger("llm.import_time")
 
 def _json_setup(**fields: Any) -> io.StringIO:
     stream = io.StringIO()
-    setup_telemetry(TelemetryConfig(logging=LoggingConfig(stream=stream, formatter="json",
-                                                          **fields)), environ={})
+    setup_telemetry(
+        TelemetryConfig(logging=LoggingConfig(stream=stream, formatter="json", **fields)),
+        environ={},
+    )
     return stream
 
 
@@ -70,9 +72,18 @@ class TestGetLogger:
         except RuntimeError:
             log.exception("x")
         levels = [(r["event"], r["level"]) for r in _lines(stream)]
-        assert levels == [("d", "debug"), ("i", "info"), ("w", "warning"), ("w2", "warning"),
-                          ("e", "error"), ("c", "critical"), ("f", "critical"), ("m", "info"),
-                          ("l", "warning"), ("x", "error")]
+        assert levels == [
+            ("d", "debug"),
+            ("i", "info"),
+            ("w", "warning"),
+            ("w2", "warning"),
+            ("e", "error"),
+            ("c", "critical"),
+            ("f", "critical"),
+            ("m", "info"),
+            ("l", "warning"),
+            ("x", "error"),
+        ]
         assert "RuntimeError: x" in _lines(stream)[-1]["exception"]
 
     async def test_async_methods(self) -> None:
@@ -102,7 +113,10 @@ class TestGetLogger:
         log.unbind("request_id").info("c")
         lines = _lines(stream)
         assert [(r["logger"], r.get("request_id"), r.get("user")) for r in lines] == [
-            ("llm.openai", "r1", None), ("llm.openai", "r1", "u"), ("llm.openai", None, None)]
+            ("llm.openai", "r1", None),
+            ("llm.openai", "r1", "u"),
+            ("llm.openai", None, None),
+        ]
         assert log.name == "llm.openai"
         with pytest.raises(KeyError):
             log.unbind("nope")
@@ -120,7 +134,10 @@ class TestGetLogger:
         log.info("c")
         lines = _lines(stream)
         assert [(r.get("user_id"), r.get("trace")) for r in lines] == [
-            ("u1", None), ("u1", "t"), (None, None)]
+            ("u1", None),
+            ("u1", "t"),
+            (None, None),
+        ]
 
     async def test_contextvars_isolated_per_task(self) -> None:
         """Each asyncio task sees its own context variables."""
@@ -172,8 +189,10 @@ class TestNeverRaises:
         """Non-string, binary, surrogate and huge events are rendered, one line each."""
         for formatter in ("json", "console"):
             stream = io.StringIO()
-            setup_telemetry(TelemetryConfig(logging=LoggingConfig(
-                stream=stream, formatter=formatter)), environ={})
+            setup_telemetry(
+                TelemetryConfig(logging=LoggingConfig(stream=stream, formatter=formatter)),
+                environ={},
+            )
             get_logger("app").info(event)
             assert stream.getvalue().count("\n") == 1
 
@@ -191,8 +210,15 @@ class TestCapture:
         stream = _json_setup()
         with capture_logs() as logs:
             get_logger("llm").debug("inference_started", prompt_tokens=3)
-        assert logs == [{"event": "inference_started", "prompt_tokens": 3, "emoji": "🧠",
-                         "log_level": "debug", "logger": "llm"}]
+        assert logs == [
+            {
+                "event": "inference_started",
+                "prompt_tokens": 3,
+                "emoji": "🧠",
+                "log_level": "debug",
+                "logger": "llm",
+            }
+        ]
         assert logs.named("inference_started") == list(logs)
         assert stream.getvalue() == ""
 

@@ -21,16 +21,15 @@ class CustomLLMEmojiSet(EmojiSetConfig):
     def get_emoji(self, action: str, status: str) -> str:
         if "gpt-4" in action and status == "success":
             return "🤖✨"
-        elif "claude" in action and status == "success":
+        if "claude" in action and status == "success":
             return "🧠💫"
-        elif "local" in action:
+        if "local" in action:
             return "🏠🤖" if status == "success" else "🏠❌"
-        elif action.startswith("fine_tune"):
+        if action.startswith("fine_tune"):
             return "🎯" if status == "success" else "💥"
-        elif action.startswith("embedding"):
+        if action.startswith("embedding"):
             return "📊" if status == "success" else "📉"
-        else:
-            return super().get_emoji(action, status)
+        return super().get_emoji(action, status)
 
 
 SPEC_TABLE: list[tuple[str, str, str, dict[str, Any], str]] = [
@@ -55,8 +54,7 @@ SPEC_TABLE: list[tuple[str, str, str, dict[str, Any], str]] = [
     ("llm.costs", "warning", "high_cost_request", {}, "💰"),
     ("llm", "info", "rate_limit_status", {"remaining_requests": 10}, "🚦"),
     ("llm", "error", "model_timeout", {"timeout_seconds": 30}, "⏰"),
-    ("llm", "error", "inference_failed", {"error": "rate_limit_exceeded", "retry_after": 60},
-     "🛑"),
+    ("llm", "error", "inference_failed", {"error": "rate_limit_exceeded", "retry_after": 60}, "🛑"),
     ("llm.claude", "warning", "claude_rate_limited", {"retry_after": 20}, "🛑"),
     ("llm.openai", "error", "chat_request_failed", {"error": "boom"}, "💥"),
     ("llm", "error", "inference_failed", {"error": "context_length_exceeded"}, "📏"),
@@ -66,46 +64,56 @@ SPEC_TABLE: list[tuple[str, str, str, dict[str, Any], str]] = [
 
 class TestSpecTable:
     @pytest.mark.parametrize(("logger", "level", "event", "fields", "emoji"), SPEC_TABLE)
-    def test_event_gets_spec_emoji(self, logger: str, level: str, event: str,
-                                   fields: dict[str, Any], emoji: str) -> None:
+    def test_event_gets_spec_emoji(
+        self, logger: str, level: str, event: str, fields: dict[str, Any], emoji: str
+    ) -> None:
         """Each call in the issue's table renders with the emoji the table names."""
         with capture_logs() as logs:
             getattr(get_logger(logger), level)(event, **fields)
         assert [e["emoji"] for e in logs] == [emoji]
 
-    @pytest.mark.parametrize(("event", "emoji"), [
-        ("local_inference_completed", "🏠🤖"),
-        ("fine_tune_completed", "🎯"),
-        ("embedding_completed", "📊"),
-        ("model_loaded", "🤖"),
-        ("local_inference_failed", "🏠❌"),
-    ])
+    @pytest.mark.parametrize(
+        ("event", "emoji"),
+        [
+            ("local_inference_completed", "🏠🤖"),
+            ("fine_tune_completed", "🎯"),
+            ("embedding_completed", "📊"),
+            ("model_loaded", "🤖"),
+            ("local_inference_failed", "🏠❌"),
+        ],
+    )
     def test_spec_custom_set(self, event: str, emoji: str) -> None:
         """The spec's CustomLLMEmojiSet works as written, including the super() fallback."""
-        setup_telemetry(TelemetryConfig(logging=LoggingConfig(
-            custom_emoji_sets=[CustomLLMEmojiSet()], stream=io.StringIO())))
+        setup_telemetry(
+            TelemetryConfig(
+                logging=LoggingConfig(custom_emoji_sets=[CustomLLMEmojiSet()], stream=io.StringIO())
+            )
+        )
         with capture_logs() as logs:
             get_logger("llm").info(event)
         assert logs[0]["emoji"] == emoji
 
 
 class TestParse:
-    @pytest.mark.parametrize(("event", "domain", "action", "status"), [
-        ("inference_completed", None, "inference", "success"),
-        ("llm_inference_completed", "llm", "inference", "success"),
-        ("model_load_started", None, "model_load", "started"),
-        ("model_loaded", None, "model_loaded", ""),
-        ("chat_request_failed", None, "chat_request", "failure"),
-        ("job_done", None, "job", "success"),
-        ("task_ok", None, "task", "success"),
-        ("upload_succeeded", None, "upload", "success"),
-        ("sync_error", None, "sync", "failure"),
-        ("work_begin", None, "work", "started"),
-        ("work_start", None, "work", "started"),
-        ("stream_cancelled", None, "stream", "cancelled"),
-        ("done", None, "done", ""),
-        ("", None, "", ""),
-    ])
+    @pytest.mark.parametrize(
+        ("event", "domain", "action", "status"),
+        [
+            ("inference_completed", None, "inference", "success"),
+            ("llm_inference_completed", "llm", "inference", "success"),
+            ("model_load_started", None, "model_load", "started"),
+            ("model_loaded", None, "model_loaded", ""),
+            ("chat_request_failed", None, "chat_request", "failure"),
+            ("job_done", None, "job", "success"),
+            ("task_ok", None, "task", "success"),
+            ("upload_succeeded", None, "upload", "success"),
+            ("sync_error", None, "sync", "failure"),
+            ("work_begin", None, "work", "started"),
+            ("work_start", None, "work", "started"),
+            ("stream_cancelled", None, "stream", "cancelled"),
+            ("done", None, "done", ""),
+            ("", None, "", ""),
+        ],
+    )
     def test_parse(self, event: str, domain: str | None, action: str, status: str) -> None:
         """An event name splits into domain, action and normalized status."""
         parsed = parse_event(event, frozenset({"llm", "http"}))
@@ -119,35 +127,39 @@ class TestResolver:
         sets = [builtin_set(n) for n in ("database", "http", "llm")]
         return EmojiResolver([s for s in sets if s is not None] + list(custom))
 
-    @pytest.mark.parametrize(("logger", "event", "fields", "emoji"), [
-        ("myapp", "llm_inference_completed", {}, "🧠"),
-        ("myapp", "inference_completed", {"domain": "llm"}, "🧠"),
-        ("openai", "chat_request_completed", {}, "✨"),
-        ("httpx", "http_request_completed", {"method": "POST", "status_code": 201}, "📤✅"),
-        ("http", "response", {"method": "GET", "status_code": 429}, "📥🚦"),
-        ("http", "response", {"method": "GET", "status_code": 503}, "📥🔥"),
-        ("http", "request_started", {}, "🌐"),
-        ("db", "connect_completed", {}, "🔌"),
-        ("sqlalchemy.engine", "query_completed", {"duration_ms": 12}, "🔍"),
-        ("sqlalchemy.engine", "query_completed", {"duration_ms": 2500}, "🐢"),
-        ("database", "slow_query", {}, "🐢"),
-        ("database", "transaction_started", {}, "🔐"),
-        ("database", "transaction_rolled_back", {}, "↩️"),
-        ("app", "user_login_completed", {}, "🔑✅"),
-        ("app", "job_started", {}, "📋🚀"),
-        ("app", "something_happened", {}, "ℹ️"),
-        ("app", "request_failed", {"error": "Request timed out."}, "⏰"),
-    ])
-    def test_resolution(self, logger: str, event: str, fields: dict[str, Any],
-                        emoji: str) -> None:
+    @pytest.mark.parametrize(
+        ("logger", "event", "fields", "emoji"),
+        [
+            ("myapp", "llm_inference_completed", {}, "🧠"),
+            ("myapp", "inference_completed", {"domain": "llm"}, "🧠"),
+            ("openai", "chat_request_completed", {}, "✨"),
+            ("httpx", "http_request_completed", {"method": "POST", "status_code": 201}, "📤✅"),
+            ("http", "response", {"method": "GET", "status_code": 429}, "📥🚦"),
+            ("http", "response", {"method": "GET", "status_code": 503}, "📥🔥"),
+            ("http", "request_started", {}, "🌐"),
+            ("db", "connect_completed", {}, "🔌"),
+            ("sqlalchemy.engine", "query_completed", {"duration_ms": 12}, "🔍"),
+            ("sqlalchemy.engine", "query_completed", {"duration_ms": 2500}, "🐢"),
+            ("database", "slow_query", {}, "🐢"),
+            ("database", "transaction_started", {}, "🔐"),
+            ("database", "transaction_rolled_back", {}, "↩️"),
+            ("app", "user_login_completed", {}, "🔑✅"),
+            ("app", "job_started", {}, "📋🚀"),
+            ("app", "something_happened", {}, "ℹ️"),
+            ("app", "request_failed", {"error": "Request timed out."}, "⏰"),
+        ],
+    )
+    def test_resolution(self, logger: str, event: str, fields: dict[str, Any], emoji: str) -> None:
         """Domains come from the domain field, the event's first word or the logger name."""
         assert self._resolver().emoji_for(logger, event, **fields) == emoji
 
     def test_level_decides_unknown_events(self) -> None:
         """An event no set recognizes gets its level's emoji."""
         resolver = self._resolver()
-        assert [resolver.emoji_for("app", "hello", lvl) for lvl in
-                ("debug", "info", "warning", "error", "critical")] == ["🔍", "ℹ️", "⚠️", "❌", "🚨"]
+        assert [
+            resolver.emoji_for("app", "hello", lvl)
+            for lvl in ("debug", "info", "warning", "error", "critical")
+        ] == ["🔍", "ℹ️", "⚠️", "❌", "🚨"]
 
     def test_result_is_cached(self) -> None:
         """A second identical event is answered from the cache without calling the set."""
@@ -181,8 +193,11 @@ class TestResolver:
             def get_emoji(self, action: str, status: str) -> str:
                 raise RuntimeError("broken set")
 
-        setup_telemetry(TelemetryConfig(logging=LoggingConfig(
-            custom_emoji_sets=[Broken()], stream=io.StringIO())))
+        setup_telemetry(
+            TelemetryConfig(
+                logging=LoggingConfig(custom_emoji_sets=[Broken()], stream=io.StringIO())
+            )
+        )
         with capture_logs() as logs:
             log = get_logger("llm")
             log.info("inference_completed")
@@ -206,35 +221,44 @@ class TestResolver:
         """An explicit emoji field wins over resolution."""
         assert self._resolver().emoji_for("llm", "inference_completed", emoji="🦄") == "🦄"
 
-    @pytest.mark.parametrize(("fields", "category"), [
-        ({"error": "rate_limit_exceeded"}, "rate_limit"),
-        ({"error_type": "RateLimitError"}, "rate_limit"),
-        ({"error": "Error code: 429 - Too Many Requests"}, "rate_limit"),
-        ({"error_type": "APITimeoutError"}, "timeout"),
-        ({"error": TimeoutError("x")}, "timeout"),
-        ({"error": "prompt is too long: 210000 tokens > 200000 maximum"}, "context_length"),
-        ({"error": "This model's maximum context length is 128000 tokens"}, "context_length"),
-        ({"error_code": "context_length_exceeded"}, "context_length"),
-        ({"error": "boom"}, None),
-        ({"error": 42}, None),
-        ({}, None),
-    ])
+    @pytest.mark.parametrize(
+        ("fields", "category"),
+        [
+            ({"error": "rate_limit_exceeded"}, "rate_limit"),
+            ({"error_type": "RateLimitError"}, "rate_limit"),
+            ({"error": "Error code: 429 - Too Many Requests"}, "rate_limit"),
+            ({"error_type": "APITimeoutError"}, "timeout"),
+            ({"error": TimeoutError("x")}, "timeout"),
+            ({"error": "prompt is too long: 210000 tokens > 200000 maximum"}, "context_length"),
+            ({"error": "This model's maximum context length is 128000 tokens"}, "context_length"),
+            ({"error_code": "context_length_exceeded"}, "context_length"),
+            ({"error": "boom"}, None),
+            ({"error": 42}, None),
+            ({}, None),
+        ],
+    )
     def test_error_category(self, fields: dict[str, Any], category: str | None) -> None:
         """Error fields are classified into timeout, rate limit and context length."""
         assert error_category(fields) == category
 
     def test_only_enabled_sets_apply(self) -> None:
         """Narrowing enabled_emoji_sets turns the other built-in sets off."""
-        setup_telemetry(TelemetryConfig(logging=LoggingConfig(
-            enabled_emoji_sets=["http"], stream=io.StringIO())))
+        setup_telemetry(
+            TelemetryConfig(
+                logging=LoggingConfig(enabled_emoji_sets=["http"], stream=io.StringIO())
+            )
+        )
         with capture_logs() as logs:
             get_logger("llm").info("training_started")
         assert logs[0]["emoji"] == "🚀"
 
     def test_emoji_off(self) -> None:
         """das_emoji_prefix_enabled=False leaves events without an emoji."""
-        setup_telemetry(TelemetryConfig(logging=LoggingConfig(
-            das_emoji_prefix_enabled=False, stream=io.StringIO())))
+        setup_telemetry(
+            TelemetryConfig(
+                logging=LoggingConfig(das_emoji_prefix_enabled=False, stream=io.StringIO())
+            )
+        )
         with capture_logs() as logs:
             get_logger("llm").info("training_started")
         assert "emoji" not in logs[0]

@@ -19,8 +19,9 @@ class _Named:
         self.name = name
 
 
-def _console(event_dict: dict[str, Any], *, method: str = "info", name: str = "llm",
-             **kw: Any) -> str:
+def _console(
+    event_dict: dict[str, Any], *, method: str = "info", name: str = "llm", **kw: Any
+) -> str:
     renderer = ConsoleRenderer(show_timestamp=False, clock=lambda: T0, **kw)
     return renderer(_Named(name), method, event_dict)
 
@@ -33,10 +34,21 @@ def _json(event_dict: dict[str, Any], *, method: str = "info", **kw: Any) -> dic
 
 
 class TestDisplayWidth:
-    @pytest.mark.parametrize(("text", "width"), [
-        ("a", 1), ("🤖", 2), ("⏱️", 2), ("⏱", 1), ("🏠🤖", 4), ("ℹ️", 2), ("⚠️", 2),
-        ("👩‍💻", 2), ("", 0), ("中", 2),
-    ])
+    @pytest.mark.parametrize(
+        ("text", "width"),
+        [
+            ("a", 1),
+            ("🤖", 2),
+            ("⏱️", 2),
+            ("⏱", 1),
+            ("🏠🤖", 4),
+            ("ℹ️", 2),
+            ("⚠️", 2),
+            ("👩‍💻", 2),
+            ("", 0),
+            ("中", 2),
+        ],
+    )
     def test_width(self, text: str, width: int) -> None:
         """Emoji, including those made wide by a variation selector, take two columns."""
         assert display_width(text) == width
@@ -45,10 +57,19 @@ class TestDisplayWidth:
 class TestConsoleRenderer:
     def test_line_layout(self) -> None:
         """Level, logger, emoji, event and key=value fields appear in order."""
-        line = _console({"event": "inference_completed", "emoji": "🧠", "model": "gpt-4",
-                         "prompt_tokens": 150, "duration_ms": 1250})
-        assert line == ("INFO  llm              🧠 inference_completed        model=gpt-4 "
-                        "prompt_tokens=150 duration_ms=1250")
+        line = _console(
+            {
+                "event": "inference_completed",
+                "emoji": "🧠",
+                "model": "gpt-4",
+                "prompt_tokens": 150,
+                "duration_ms": 1250,
+            }
+        )
+        assert line == (
+            "INFO  llm              🧠 inference_completed        model=gpt-4 "
+            "prompt_tokens=150 duration_ms=1250"
+        )
 
     def test_emoji_columns_align(self) -> None:
         """Events start in the same column whatever the emoji's code points."""
@@ -56,8 +77,10 @@ class TestConsoleRenderer:
         for emoji in ("🤖", "⏱️", "ℹ️", "✨"):
             line = _console({"event": "x", "emoji": emoji})
             prefix = line[: line.index(" x") + 1]
-            starts.add(sum(display_width(c) if c != "\ufe0f" else 0 for c in prefix)
-                       + (1 if "\ufe0f" in prefix else 0))
+            starts.add(
+                sum(display_width(c) if c != "\ufe0f" else 0 for c in prefix)
+                + (1 if "\ufe0f" in prefix else 0)
+            )
         assert len(starts) == 1
 
     def test_timestamp(self) -> None:
@@ -65,17 +88,20 @@ class TestConsoleRenderer:
         line = ConsoleRenderer(clock=lambda: T0)(_Named("x"), "info", {"event": "e"})
         assert line[8:12] == ".250"
 
-    @pytest.mark.parametrize(("value", "text"), [
-        ("simple", "simple"),
-        ("two words", "'two words'"),
-        ("", "''"),
-        (1.5, "1.5"),
-        (Decimal("0.0135"), "0.0135"),
-        (None, "None"),
-        (True, "True"),
-        ([1, 2], "[1, 2]"),
-        (math.nan, "nan"),
-    ])
+    @pytest.mark.parametrize(
+        ("value", "text"),
+        [
+            ("simple", "simple"),
+            ("two words", "'two words'"),
+            ("", "''"),
+            (1.5, "1.5"),
+            (Decimal("0.0135"), "0.0135"),
+            (None, "None"),
+            (True, "True"),
+            ([1, 2], "[1, 2]"),
+            (math.nan, "nan"),
+        ],
+    )
     def test_values(self, value: object, text: str) -> None:
         """Simple strings are bare, others quoted; other values use repr."""
         assert _console({"event": "e", "k": value}).endswith(f" k={text}")
@@ -120,13 +146,23 @@ class TestJSONRenderer:
         out = _json({"event": "chat_request_completed", "emoji": "✨", "model": "gpt-4"})
         assert list(out) == ["timestamp", "level", "logger", "event", "emoji", "model"]
         assert out["timestamp"] == "2025-11-27T09:53:29.250000Z"
-        assert (out["level"], out["logger"], out["event"]) == ("info", "llm.openai",
-                                                               "chat_request_completed")
+        assert (out["level"], out["logger"], out["event"]) == (
+            "info",
+            "llm.openai",
+            "chat_request_completed",
+        )
 
-    @pytest.mark.parametrize(("method", "level"), [
-        ("debug", "debug"), ("warning", "warning"), ("warn", "warning"),
-        ("exception", "error"), ("critical", "critical"), ("fatal", "critical"),
-    ])
+    @pytest.mark.parametrize(
+        ("method", "level"),
+        [
+            ("debug", "debug"),
+            ("warning", "warning"),
+            ("warn", "warning"),
+            ("exception", "error"),
+            ("critical", "critical"),
+            ("fatal", "critical"),
+        ],
+    )
     def test_levels(self, method: str, level: str) -> None:
         """Method names map to level names."""
         assert _json({"event": "e"}, method=method)["level"] == level
@@ -135,9 +171,20 @@ class TestJSONRenderer:
         """Values JSON cannot hold are rendered with repr, never raising."""
         cyclic: list[Any] = []
         cyclic.append(cyclic)
-        out = _json({"event": "e", "obj": object(), "big": 2**100, "surrogate": "\ud800",
-                     "cyclic": cyclic, "nan": math.nan, "dec": Decimal("1.5"), "b": b"\xff",
-                     "keys": {1: "a", (1, 2): "b"}, "set": {3}})
+        out = _json(
+            {
+                "event": "e",
+                "obj": object(),
+                "big": 2**100,
+                "surrogate": "\ud800",
+                "cyclic": cyclic,
+                "nan": math.nan,
+                "dec": Decimal("1.5"),
+                "b": b"\xff",
+                "keys": {1: "a", (1, 2): "b"},
+                "set": {3},
+            }
+        )
         assert out["big"] == str(2**100)
         assert out["surrogate"] == "\\ud800"
         assert out["cyclic"][0].startswith("<list cut")

@@ -26,8 +26,14 @@ class ConfigurationError(LogmojiError, ValueError):
 class BudgetExceededError(LogmojiError):
     """A hard budget would be exceeded; the request was not sent."""
 
-    def __init__(self, message: str, *, key: str | None = None, spent_usd: object = None,
-                 limit_usd: object = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        key: str | None = None,
+        spent_usd: object = None,
+        limit_usd: object = None,
+    ) -> None:
         super().__init__(message)
         self.key = key
         self.spent_usd = spent_usd

@@ -12,8 +12,9 @@ from logmoji.logger.config import ResolvedLoggingConfig, TelemetryConfig
 __all__ = ["reset", "setup_telemetry"]
 
 
-def setup_telemetry(config: TelemetryConfig | None = None, *,
-                    environ: Mapping[str, str] | None = None) -> ResolvedLoggingConfig:
+def setup_telemetry(
+    config: TelemetryConfig | None = None, *, environ: Mapping[str, str] | None = None
+) -> ResolvedLoggingConfig:
     """Configure logging from ``config``, reading ``environ`` for fields left out.
 
     Calling it again replaces the previous configuration (no line is written

@@ -85,9 +85,7 @@ def parse_level(value: object, what: str = "level") -> int:
         name = _LEVEL_ALIASES.get(name, name)
         if name in LEVELS:
             return LEVELS[name]
-    raise ConfigurationError(
-        f"{what} must be one of {', '.join(LEVELS)} (any case), not {value!r}"
-    )
+    raise ConfigurationError(f"{what} must be one of {', '.join(LEVELS)} (any case), not {value!r}")
 
 
 def _parse_bool(value: str, variable: str) -> bool:
@@ -96,16 +94,25 @@ def _parse_bool(value: str, variable: str) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise ConfigurationError(f"{variable} must be 'on' or 'off' (or 1/0, true/false), not {value!r}")
+    raise ConfigurationError(
+        f"{variable} must be 'on' or 'off' (or 1/0, true/false), not {value!r}"
+    )
 
 
 def _check_type(name: str, value: object, types: type | tuple[type, ...], expected: str) -> None:
-    if value is not None and (not isinstance(value, types) or isinstance(value, bool)
-                              and bool not in (types if isinstance(types, tuple) else (types,))):
+    if value is not None and (
+        not isinstance(value, types)
+        or (
+            isinstance(value, bool)
+            and bool not in (types if isinstance(types, tuple) else (types,))
+        )
+    ):
         raise ConfigurationError(f"{name} must be {expected}, not {type(value).__name__} {value!r}")
 
 
-def _check_sets(names: Sequence[str], custom: Sequence[EmojiSetConfig], where: str) -> tuple[str, ...]:
+def _check_sets(
+    names: Sequence[str], custom: Sequence[EmojiSetConfig], where: str
+) -> tuple[str, ...]:
     available = set(BUILTIN_SET_NAMES) | {s.domain for s in custom}
     out = []
     for name in names:
@@ -206,15 +213,21 @@ class LoggingConfig:
                 )
             for name, level in self.module_levels.items():
                 if not isinstance(name, str):
-                    raise ConfigurationError(f"module_levels keys must be logger names, not {name!r}")
+                    raise ConfigurationError(
+                        f"module_levels keys must be logger names, not {name!r}"
+                    )
                 parse_level(level, f"module_levels[{name!r}]")
-        _check_type("das_emoji_prefix_enabled", self.das_emoji_prefix_enabled, bool, "True or False")
+        _check_type(
+            "das_emoji_prefix_enabled", self.das_emoji_prefix_enabled, bool, "True or False"
+        )
         _check_type("colors", self.colors, bool, "True, False or None")
         _check_type("redact", self.redact, bool, "True or False")
         _check_type("capture_stdlib", self.capture_stdlib, bool, "True or False")
         _check_type("show_timestamp", self.show_timestamp, bool, "True or False")
         if self.formatter is not None and self.formatter not in _FORMATS:
-            raise ConfigurationError(f"formatter must be 'console' or 'json', not {self.formatter!r}")
+            raise ConfigurationError(
+                f"formatter must be 'console' or 'json', not {self.formatter!r}"
+            )
         if isinstance(self.custom_emoji_sets, str | bytes) or not isinstance(
             self.custom_emoji_sets, Sequence
         ):
@@ -247,8 +260,11 @@ class LoggingConfig:
                 raise ConfigurationError(f"redact_fields must be field names, not {name!r}")
         for pattern in self.redact_patterns:
             _compile(pattern)
-        if isinstance(self.max_value_chars, bool) or not isinstance(self.max_value_chars, int) \
-                or self.max_value_chars < 16:
+        if (
+            isinstance(self.max_value_chars, bool)
+            or not isinstance(self.max_value_chars, int)
+            or self.max_value_chars < 16
+        ):
             raise ConfigurationError(
                 f"max_value_chars must be an int of at least 16, not {self.max_value_chars!r}"
             )
@@ -259,8 +275,11 @@ class LoggingConfig:
         Raises:
             ConfigurationError: an environment variable holds a bad value.
         """
-        env = {k: v for k, v in environ.items() if k.startswith(("LOGMOJI_", "NO_COLOR",
-                                                                 "FORCE_COLOR"))}
+        env = {
+            k: v
+            for k, v in environ.items()
+            if k.startswith(("LOGMOJI_", "NO_COLOR", "FORCE_COLOR"))
+        }
         if self.default_level is not None:
             level = parse_level(self.default_level, "default_level")
         elif "LOGMOJI_LEVEL" in env:
@@ -271,8 +290,9 @@ class LoggingConfig:
         if self.module_levels is not None:
             modules.update({k: parse_level(v) for k, v in self.module_levels.items()})
         elif "LOGMOJI_MODULE_LEVELS" in env:
-            modules.update(_parse_module_levels(env["LOGMOJI_MODULE_LEVELS"],
-                                                "LOGMOJI_MODULE_LEVELS"))
+            modules.update(
+                _parse_module_levels(env["LOGMOJI_MODULE_LEVELS"], "LOGMOJI_MODULE_LEVELS")
+            )
         if self.formatter is not None:
             formatter = self.formatter
         else:
@@ -292,8 +312,11 @@ class LoggingConfig:
             sets = _check_sets(self.enabled_emoji_sets, custom, "enabled_emoji_sets")
         elif "LOGMOJI_EMOJI_SETS" in env:
             raw = env["LOGMOJI_EMOJI_SETS"].strip()
-            names = [] if raw.lower() in ("", "none") else (
-                list(BUILTIN_SET_NAMES) if raw.lower() == "all" else raw.split(","))
+            names = (
+                []
+                if raw.lower() in ("", "none")
+                else (list(BUILTIN_SET_NAMES) if raw.lower() == "all" else raw.split(","))
+            )
             sets = _check_sets(names, custom, "LOGMOJI_EMOJI_SETS")
         else:
             sets = BUILTIN_SET_NAMES
@@ -335,7 +358,9 @@ def _compile(pattern: object) -> re.Pattern[str]:
     try:
         return re.compile(pattern)
     except re.error as exc:
-        raise ConfigurationError(f"redact_patterns: {pattern!r} is not a valid regex: {exc}") from None
+        raise ConfigurationError(
+            f"redact_patterns: {pattern!r} is not a valid regex: {exc}"
+        ) from None
 
 
 @dataclass(frozen=True, slots=True)

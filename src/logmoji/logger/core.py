@@ -46,11 +46,30 @@ _METHOD_LEVELS: dict[str, int] = {
     "error": LEVELS["ERROR"],
     "critical": LEVELS["CRITICAL"],
 }
-_LEVEL_METHODS = frozenset({
-    "debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "msg", "log",
-    "adebug", "ainfo", "awarning", "awarn", "aerror", "aexception", "acritical", "afatal",
-    "amsg", "alog",
-})
+_LEVEL_METHODS = frozenset(
+    {
+        "debug",
+        "info",
+        "warning",
+        "warn",
+        "error",
+        "exception",
+        "critical",
+        "fatal",
+        "msg",
+        "log",
+        "adebug",
+        "ainfo",
+        "awarning",
+        "awarn",
+        "aerror",
+        "aexception",
+        "acritical",
+        "afatal",
+        "amsg",
+        "alog",
+    }
+)
 
 
 class _Output:
@@ -72,28 +91,31 @@ class _Output:
         return known
 
     def write(self, line: str | bytes) -> None:
-        stream = self.stream if self.stream is not None else sys.stderr
+        stream: Any = self.stream if self.stream is not None else sys.stderr
         try:
             if self._is_binary(stream):
-                data = line if type(line) is bytes else line.encode("utf-8", "backslashreplace")  # type: ignore[union-attr]
+                data = line if isinstance(line, bytes) else line.encode("utf-8", "backslashreplace")
                 with self.lock:
-                    stream.write(data + b"\n")  # type: ignore[operator]
+                    stream.write(data + b"\n")
                     stream.flush()
                 return
-            text = line.decode("utf-8", "replace") if type(line) is bytes else line
+            text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
             with self.lock:
                 try:
-                    stream.write(text + "\n")  # type: ignore[operator]
+                    stream.write(text + "\n")
                 except UnicodeEncodeError:
-                    stream.write(text.encode("utf-8", "backslashreplace").decode("ascii", "replace")  # type: ignore[union-attr]
-                                 + "\n")
+                    safe = text.encode("utf-8", "backslashreplace").decode("ascii", "replace")
+                    stream.write(safe + "\n")
                 stream.flush()
         # The application must go on when its log stream is closed or broken.
         except Exception as exc:
             self.failures += 1
             if self.failures == 1:
-                _last_resort(f"logmoji: cannot write to {safe_repr(stream)}: {safe_repr(exc)}; "
-                             "further lines to it are dropped", stream)
+                _last_resort(
+                    f"logmoji: cannot write to {safe_repr(stream)}: {safe_repr(exc)}; "
+                    "further lines to it are dropped",
+                    stream,
+                )
 
 
 def _last_resort(message: str, failed: object) -> None:
@@ -138,7 +160,7 @@ class _LoggerBase(BoundLoggerBase):
                 event = args[0] if len(args) == 1 else _interpolate(args[0], args[1:])
             else:
                 event = kw.pop("event", None)
-            event_dict = self._context.copy()
+            event_dict: Any = self._context.copy()
             event_dict.update(kw)
             event_dict["event"] = event
             logger = self._logger
@@ -163,7 +185,8 @@ class _LoggerBase(BoundLoggerBase):
         """Log at the numeric ``level``."""
         if isinstance(level, int) and level >= self._min_level:
             name = {10: "debug", 20: "info", 30: "warning", 40: "error", 50: "critical"}.get(
-                level, "info")
+                level, "info"
+            )
             self._emit(name, args, kw)
 
     def exception(self, *args: Any, **kw: Any) -> None:
@@ -205,7 +228,9 @@ def _make_methods(name: str) -> tuple[Callable[..., None], Callable[..., Any]]:
 def _make_logger_class(min_level: int) -> type[_LoggerBase]:
     attrs: dict[str, Any] = {"_min_level": min_level}
     for name, level in _METHOD_LEVELS.items():
-        attrs[name], attrs[f"a{name}"] = _make_methods(name) if level >= min_level else (_nop, _anop)
+        attrs[name], attrs[f"a{name}"] = (
+            _make_methods(name) if level >= min_level else (_nop, _anop)
+        )
     attrs["warn"], attrs["awarn"] = attrs["warning"], attrs["awarning"]
     attrs["fatal"], attrs["afatal"] = attrs["critical"], attrs["acritical"]
     attrs["msg"], attrs["amsg"] = attrs["info"], attrs["ainfo"]
@@ -215,8 +240,9 @@ def _make_logger_class(min_level: int) -> type[_LoggerBase]:
     return type(f"BoundLoggerAt{level_name}", (_LoggerBase,), attrs)
 
 
-def _write_fallback(logger: Any, method_name: str, args: tuple[Any, ...], kw: dict[str, Any],
-                    exc: BaseException) -> None:
+def _write_fallback(
+    logger: Any, method_name: str, args: tuple[Any, ...], kw: dict[str, Any], exc: BaseException
+) -> None:
     try:
         event = args[0] if args else kw.get("event")
         text = event if type(event) is str else safe_repr(event)
@@ -292,8 +318,10 @@ def _ensure_configured() -> ResolvedLoggingConfig:
     return config
 
 
-def build_processors(config: ResolvedLoggingConfig, renderer: Processor | None = None,
-                     ) -> tuple[list[Processor], EmojiResolver | None, SecretTextMasker | None]:
+def build_processors(
+    config: ResolvedLoggingConfig,
+    renderer: Processor | None = None,
+) -> tuple[list[Processor], EmojiResolver | None, SecretTextMasker | None]:
     """Return the processor chain for ``config``, with its emoji resolver and text masker."""
     processors: list[Processor] = [merge_contextvars]
     resolver = None
@@ -312,8 +340,11 @@ def build_processors(config: ResolvedLoggingConfig, renderer: Processor | None =
             if colors is None:
                 stream = config.stream if config.stream is not None else sys.stderr
                 colors = _isatty(stream)
-            renderer = ConsoleRenderer(colors=colors, show_timestamp=config.show_timestamp,
-                                       max_value_chars=config.max_value_chars)
+            renderer = ConsoleRenderer(
+                colors=colors,
+                show_timestamp=config.show_timestamp,
+                max_value_chars=config.max_value_chars,
+            )
     processors.append(renderer)
     masker = None
     if config.redact:
@@ -329,8 +360,12 @@ def _isatty(stream: Any) -> bool:
         return False
 
 
-def configure(config: ResolvedLoggingConfig, *, processors: list[Processor] | None = None,
-              level_override: int | None = None) -> None:
+def configure(
+    config: ResolvedLoggingConfig,
+    *,
+    processors: list[Processor] | None = None,
+    level_override: int | None = None,
+) -> None:
     """Install ``config`` (already resolved) as the global logging configuration."""
     with _STATE.lock:
         if processors is None:
@@ -348,7 +383,7 @@ def configure(config: ResolvedLoggingConfig, *, processors: list[Processor] | No
         _invalidate_proxies()
     from logmoji.logger import stdlib
 
-    stdlib.install(config.capture_stdlib, lambda name: level_for(name))
+    stdlib.install(config.capture_stdlib, level_for)
 
 
 def unconfigure() -> None:
@@ -489,8 +524,12 @@ def temporary_pipeline(processors: list[Processor], level: int) -> Iterator[None
     """Run with ``processors`` and everything enabled from ``level``; restore afterwards."""
     config = _ensure_configured()
     with _STATE.lock:
-        saved = (list(_STATE.processors), _STATE.level_override, _STATE.resolver,
-                 _STATE.text_masker)
+        saved = (
+            list(_STATE.processors),
+            _STATE.level_override,
+            _STATE.resolver,
+            _STATE.text_masker,
+        )
         _STATE.processors[:] = processors
         _STATE.level_override = level
         _STATE.level_cache.clear()

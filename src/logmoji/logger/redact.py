@@ -22,15 +22,50 @@ __all__ = ["MASK", "SECRET_PATTERNS", "SENSITIVE_FIELDS", "SecretFieldMasker", "
 MASK = "[REDACTED]"
 
 #: Field names (compared lower-case, with ``-`` as ``_``) whose values are always masked.
-SENSITIVE_FIELDS: frozenset[str] = frozenset({
-    "api_key", "apikey", "x_api_key", "api_token", "access_token", "refresh_token", "id_token",
-    "auth_token", "token", "secret", "client_secret", "secret_key", "password", "passwd", "pwd",
-    "passphrase", "authorization", "proxy_authorization", "cookie", "set_cookie",
-    "private_key", "aws_secret_access_key", "aws_session_token", "session_token",
-    "x_goog_api_key", "openai_api_key", "anthropic_api_key", "bearer", "credentials",
-})
-_SENSITIVE_SUFFIXES = ("_api_key", "_apikey", "_password", "_passwd", "_secret", "_token",
-                       "_secret_key", "_private_key", "_credentials")
+SENSITIVE_FIELDS: frozenset[str] = frozenset(
+    {
+        "api_key",
+        "apikey",
+        "x_api_key",
+        "api_token",
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "auth_token",
+        "token",
+        "secret",
+        "client_secret",
+        "secret_key",
+        "password",
+        "passwd",
+        "pwd",
+        "passphrase",
+        "authorization",
+        "proxy_authorization",
+        "cookie",
+        "set_cookie",
+        "private_key",
+        "aws_secret_access_key",
+        "aws_session_token",
+        "session_token",
+        "x_goog_api_key",
+        "openai_api_key",
+        "anthropic_api_key",
+        "bearer",
+        "credentials",
+    }
+)
+_SENSITIVE_SUFFIXES = (
+    "_api_key",
+    "_apikey",
+    "_password",
+    "_passwd",
+    "_secret",
+    "_token",
+    "_secret_key",
+    "_private_key",
+    "_credentials",
+)
 # Names that end like a secret but hold counts or settings, not secrets.
 _NOT_SENSITIVE_SUFFIXES = ("_tokens", "_max_token", "_token_count", "_token_limit")
 
@@ -43,27 +78,64 @@ _VALUE_END = r"""[^\s"',;\\&}\])]"""
 #: match is replaced by ``[REDACTED:<kind>]``, keeping its ``keep`` group.
 SECRET_PATTERNS: tuple[tuple[str, str, tuple[str, ...], bool], ...] = (
     ("anthropic_key", r"sk-ant-[A-Za-z0-9_\-]{8,}", ("sk-ant-",), False),
-    ("openai_key", r"(?<![A-Za-z0-9])sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{16,}",
-     ("sk-",), False),
-    ("aws_access_key", r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])", ("AKIA", "ASIA"),
-     False),
+    (
+        "openai_key",
+        r"(?<![A-Za-z0-9])sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{16,}",
+        ("sk-",),
+        False,
+    ),
+    (
+        "aws_access_key",
+        r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])",
+        ("AKIA", "ASIA"),
+        False,
+    ),
     ("github_token", r"gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,}", ("gh",), False),
     ("google_api_key", r"AIza[0-9A-Za-z_\-]{30,}", ("AIza",), False),
     ("slack_token", r"xox[abprs]-[A-Za-z0-9\-]{10,}", ("xox",), False),
     ("jwt", r"eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{4,}", ("eyJ",), False),
-    ("credential",
-     r"(?i)(?P<keep>(?:proxy[_-]?)?authorization" + _SEP + r"|x[_-]api[_-]key" + _SEP +
-     r"|(?:bearer|basic)\s+)(?!\[REDACTED)(?:(?:bearer|basic|token)\s+)?" + _VALUE_END + r"+",
-     ("authoriz", "api-key", "api_key", "bearer", "basic"), True),
-    ("secret",
-     r"(?i)(?P<keep>(?:password|passwd|secret|api[_-]?key|apikey|access[_-]?token|"
-     r"refresh[_-]?token|auth[_-]?token|session[_-]?token|private[_-]?key)[\w-]*" + _SEP + r")"
-     r"(?!\[REDACTED)" + _VALUE_END + r"+",
-     ("pass", "secret", "apikey", "api_key", "api-key", "access_token", "access-token",
-      "refresh_token", "refresh-token", "auth_token", "auth-token", "session_token",
-      "session-token", "private_key", "private-key"), True),
-    ("url_password", r"(?P<keep>[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@\"']+:)[^\s@/\"'\\]+(?=@)",
-     ("://",), False),
+    (
+        "credential",
+        r"(?i)(?P<keep>(?:proxy[_-]?)?authorization"
+        + _SEP
+        + r"|x[_-]api[_-]key"
+        + _SEP
+        + r"|(?:bearer|basic)\s+)(?!\[REDACTED)(?:(?:bearer|basic|token)\s+)?"
+        + _VALUE_END
+        + r"+",
+        ("authoriz", "api-key", "api_key", "bearer", "basic"),
+        True,
+    ),
+    (
+        "secret",
+        r"(?i)(?P<keep>(?:password|passwd|secret|api[_-]?key|apikey|access[_-]?token|"
+        r"refresh[_-]?token|auth[_-]?token|session[_-]?token|private[_-]?key)[\w-]*" + _SEP + r")"
+        r"(?!\[REDACTED)" + _VALUE_END + r"+",
+        (
+            "pass",
+            "secret",
+            "apikey",
+            "api_key",
+            "api-key",
+            "access_token",
+            "access-token",
+            "refresh_token",
+            "refresh-token",
+            "auth_token",
+            "auth-token",
+            "session_token",
+            "session-token",
+            "private_key",
+            "private-key",
+        ),
+        True,
+    ),
+    (
+        "url_password",
+        r"(?P<keep>[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@\"']+:)[^\s@/\"'\\]+(?=@)",
+        ("://",),
+        False,
+    ),
 )
 
 
@@ -104,8 +176,12 @@ class SecretFieldMasker:
                     self._safe_keys.add(name)
         return verdict
 
-    def __call__(self, logger: Any, method_name: str, event_dict: MutableMapping[str, Any],
-                 ) -> MutableMapping[str, Any]:
+    def __call__(
+        self,
+        logger: Any,
+        method_name: str,
+        event_dict: MutableMapping[str, Any],
+    ) -> MutableMapping[str, Any]:
         # Fast path, in C: every key already known to be harmless and no nested values.
         if event_dict.keys() <= self._safe_keys and _CONTAINERS.isdisjoint(
             map(type, event_dict.values())
@@ -126,8 +202,11 @@ class SecretFieldMasker:
         cls = type(value)
         if cls is dict:
             return {
-                k: (MASK if v is not None and self.is_sensitive(k)
-                    else self._mask_nested(v, depth + 1, seen))
+                k: (
+                    MASK
+                    if v is not None and self.is_sensitive(k)
+                    else self._mask_nested(v, depth + 1, seen)
+                )
                 for k, v in list(value.items())
             }
         if cls is list or cls is tuple:

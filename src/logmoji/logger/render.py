@@ -166,9 +166,16 @@ class ConsoleRenderer:
         clock: Returns the current time in seconds since the epoch.
     """
 
-    def __init__(self, *, colors: bool = False, show_timestamp: bool = True,
-                 max_value_chars: int = 10_000, logger_width: int = 16, event_width: int = 26,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        *,
+        colors: bool = False,
+        show_timestamp: bool = True,
+        max_value_chars: int = 10_000,
+        logger_width: int = 16,
+        event_width: int = 26,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._colors = colors
         self._show_timestamp = show_timestamp
         self._max = max_value_chars
@@ -187,19 +194,17 @@ class ConsoleRenderer:
 
     def format_value(self, value: object) -> str:
         """Return the text of one field value."""
-        cls = type(value)
-        if cls is str:
-            text: str = value  # type: ignore[assignment]
-            if len(text) <= 64 and (text.isidentifier() or _SAFE_TEXT.fullmatch(text)):
-                return text
-            return _truncate(safe_repr(text), self._max)
-        if cls is int or cls is bool or value is None:
-            if cls is int and value.bit_length() > _MAX_INT_BITS:  # type: ignore[union-attr]
-                return f"<int with {value.bit_length()} bits>"  # type: ignore[union-attr]
+        if isinstance(value, str):
+            if len(value) <= 64 and (value.isidentifier() or _SAFE_TEXT.fullmatch(value)):
+                return value
+            return _truncate(safe_repr(value), self._max)
+        if isinstance(value, int) or value is None:
+            if isinstance(value, int) and value.bit_length() > _MAX_INT_BITS:
+                return f"<int with {value.bit_length()} bits>"
             return str(value)
-        if cls is float:
+        if isinstance(value, float):
             return repr(value)
-        if cls is Decimal:
+        if isinstance(value, Decimal):
             return str(value)
         return _truncate(safe_repr(value), self._max)
 
@@ -254,29 +259,34 @@ def _json_default(value: object) -> object:
     return safe_repr(value)
 
 
-def _sanitize(value: object, limit: int, depth: int = 0, seen: frozenset[int] = frozenset(),
-              ) -> object:
+def _sanitize(
+    value: object,
+    limit: int,
+    depth: int = 0,
+    seen: frozenset[int] = frozenset(),
+) -> object:
     """Return a copy of ``value`` that orjson can always serialize."""
     cls = type(value)
-    if cls is str:
-        text: str = value  # type: ignore[assignment]
-        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
-        return _truncate(text, limit)
-    if value is None or cls is bool:
+    if isinstance(value, str):
+        return _truncate(value.encode("utf-8", "backslashreplace").decode("utf-8"), limit)
+    if value is None or isinstance(value, bool):
         return value
-    if cls is int:
-        return value if -(2**63) <= value < 2**64 else _truncate(  # type: ignore[operator]
-            safe_repr(value) if value.bit_length() <= _MAX_INT_BITS else  # type: ignore[union-attr]
-            f"<int with {value.bit_length()} bits>", limit)  # type: ignore[union-attr]
-    if cls is float:
-        return value if math.isfinite(value) else repr(value)  # type: ignore[arg-type]
+    if isinstance(value, int):
+        if -(2**63) <= value < 2**64:
+            return value
+        if value.bit_length() > _MAX_INT_BITS:
+            return f"<int with {value.bit_length()} bits>"
+        return _truncate(str(value), limit)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else repr(value)
     if depth >= _MAX_DEPTH or id(value) in seen:
         return f"<{cls.__name__} cut: {'cycle' if id(value) in seen else 'too deep'}>"
     if isinstance(value, dict):
         inner = seen | {id(value)}
         return {
-            (k if type(k) is str else safe_repr(k)).encode("utf-8", "backslashreplace").decode():
-            _sanitize(v, limit, depth + 1, inner)
+            (k if type(k) is str else safe_repr(k))
+            .encode("utf-8", "backslashreplace")
+            .decode(): _sanitize(v, limit, depth + 1, inner)
             for k, v in list(value.items())
         }
     if isinstance(value, list | tuple | set | frozenset):
@@ -293,13 +303,18 @@ class JSONRenderer:
         clock: Returns the current time in seconds since the epoch.
     """
 
-    def __init__(self, *, max_value_chars: int = 10_000,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, *, max_value_chars: int = 10_000, clock: Callable[[], float] = time.time
+    ) -> None:
         self._max = max_value_chars
         self._clock = _Clock(clock)
 
-    def __call__(self, logger: Any, method_name: str, event_dict: MutableMapping[str, Any],
-                 ) -> bytes:
+    def __call__(
+        self,
+        logger: Any,
+        method_name: str,
+        event_dict: MutableMapping[str, Any],
+    ) -> bytes:
         event = event_dict.pop("event", "")
         exc_info = event_dict.pop("exc_info", None)
         out: dict[str, Any] = {
@@ -328,10 +343,12 @@ class JSONRenderer:
         try:
             return orjson.dumps(_sanitize(out, self._max), option=orjson.OPT_NON_STR_KEYS)
         except Exception:  # last resort: the line must still be written, and must parse
-            return orjson.dumps({
-                "timestamp": out.get("timestamp"),
-                "level": out.get("level"),
-                "logger": safe_repr(out.get("logger")),
-                "event": safe_repr(out.get("event"))[: self._max],
-                "logmoji_error": "event could not be serialized",
-            })
+            return orjson.dumps(
+                {
+                    "timestamp": out.get("timestamp"),
+                    "level": out.get("level"),
+                    "logger": safe_repr(out.get("logger")),
+                    "event": safe_repr(out.get("event"))[: self._max],
+                    "logmoji_error": "event could not be serialized",
+                }
+            )

@@ -15,7 +15,9 @@ from typing import Any
 __all__ = ["LogmojiHandler", "install"]
 
 _RECORD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
-    "message", "asctime", "taskName",
+    "message",
+    "asctime",
+    "taskName",
 }
 _METHOD = {
     logging.DEBUG: "debug",
@@ -52,36 +54,46 @@ class LogmojiHandler(logging.Handler):
                 event["exc_info"] = record.exc_info
             method = _METHOD.get(record.levelno)
             if method is None:
-                method = "debug" if record.levelno < logging.INFO else (
-                    "info" if record.levelno < logging.WARNING else
-                    "warning" if record.levelno < logging.ERROR else
-                    "error" if record.levelno < logging.CRITICAL else "critical")
+                method = (
+                    "debug"
+                    if record.levelno < logging.INFO
+                    else (
+                        "info"
+                        if record.levelno < logging.WARNING
+                        else "warning"
+                        if record.levelno < logging.ERROR
+                        else "error"
+                        if record.levelno < logging.CRITICAL
+                        else "critical"
+                    )
+                )
             run_chain(record.name, method, event)
         except Exception:  # logging.Handler's own contract: report, never raise
             self.handleError(record)
 
 
-_installed: LogmojiHandler | None = None
-_saved_root_level: int | None = None
+class _Bridge:
+    """The one installed handler and the root level it replaced."""
+
+    handler: LogmojiHandler | None = None
+    saved_root_level: int | None = None
 
 
 def install(enabled: bool, level_for: Callable[[str], int]) -> None:
     """Put the bridge on the root logger (or take it off); never adds it twice."""
-    global _installed, _saved_root_level
     root = logging.getLogger()
-    if _installed is not None:
-        root.removeHandler(_installed)
-        _installed = None
-        if _saved_root_level is not None:
-            root.setLevel(_saved_root_level)
-            _saved_root_level = None
+    if _Bridge.handler is not None:
+        root.removeHandler(_Bridge.handler)
+        _Bridge.handler = None
+        if _Bridge.saved_root_level is not None:
+            root.setLevel(_Bridge.saved_root_level)
+            _Bridge.saved_root_level = None
     if not enabled:
         return
-    _installed = LogmojiHandler(level_for)
-    root.addHandler(_installed)
-    _saved_root_level = root.level
+    _Bridge.handler = LogmojiHandler(level_for)
+    root.addHandler(_Bridge.handler)
+    _Bridge.saved_root_level = root.level
     from logmoji.logger.core import current_config
 
     config = current_config()
-    lowest = min([config.default_level, *config.module_levels.values()])
-    root.setLevel(lowest)
+    root.setLevel(min([config.default_level, *config.module_levels.values()]))

@@ -12,7 +12,7 @@ from logmoji.setup import reset
 from logmoji.testing._capture import CapturedEvents, capture_logs
 
 if TYPE_CHECKING:
-    from logmoji.testing._fake_provider import Fault, FakeLLMProvider, serve
+    from logmoji.testing._fake_provider import FakeLLMProvider, Fault, serve
 
 __all__ = ["CapturedEvents", "FakeLLMProvider", "Fault", "capture_logs", "reset", "serve"]
 

@@ -32,8 +32,12 @@ class _Collect:
     def __init__(self, into: CapturedEvents) -> None:
         self.into = into
 
-    def __call__(self, logger: Any, method_name: str, event_dict: MutableMapping[str, Any],
-                 ) -> Any:
+    def __call__(
+        self,
+        logger: Any,
+        method_name: str,
+        event_dict: MutableMapping[str, Any],
+    ) -> Any:
         event = dict(event_dict)
         event["log_level"] = level_name(method_name)
         event["logger"] = getattr(logger, "name", None)

@@ -1,4 +1,4 @@
-"""The pytest plugin: fixtures ``logmoji_logs`` (captured events) and ``fake_llm`` (a fake provider)."""
+"""The pytest plugin: the fixtures ``logmoji_logs`` (captured events) and ``fake_llm``."""
 
 from __future__ import annotations
 

@@ -21,8 +21,22 @@ class DatabaseEmojiSet(RuleBasedEmojiSet):
 
     domain = "database"
     aliases = (
-        "db", "sql", "sqlalchemy", "postgres", "postgresql", "psycopg", "psycopg2", "asyncpg",
-        "mysql", "sqlite", "sqlite3", "redis", "mongo", "mongodb", "pymongo", "alembic",
+        "db",
+        "sql",
+        "sqlalchemy",
+        "postgres",
+        "postgresql",
+        "psycopg",
+        "psycopg2",
+        "asyncpg",
+        "mysql",
+        "sqlite",
+        "sqlite3",
+        "redis",
+        "mongo",
+        "mongodb",
+        "pymongo",
+        "alembic",
     )
     slow_query_ms: ClassVar[float] = 1000.0
     rules: ClassVar[tuple[EmojiRule, ...]] = (

@@ -39,8 +39,17 @@ class HTTPEmojiSet(RuleBasedEmojiSet):
 
     domain = "http"
     aliases = (
-        "https", "httpx", "httpx2", "httpcore", "httpcore2", "requests", "urllib3", "aiohttp",
-        "uvicorn", "web", "api",
+        "https",
+        "httpx",
+        "httpx2",
+        "httpcore",
+        "httpcore2",
+        "requests",
+        "urllib3",
+        "aiohttp",
+        "uvicorn",
+        "web",
+        "api",
     )
     rules: ClassVar[tuple[EmojiRule, ...]] = (
         EmojiRule("⏰", any_of=("timeout*", "timed")),

@@ -46,7 +46,7 @@ _MAX_CACHE = 8192
 
 
 def error_category(fields: Mapping[str, Any]) -> str | None:
-    """Return ``"timeout"``, ``"rate_limit"`` or ``"context_length"`` if an error field names one."""
+    """Return "timeout", "rate_limit" or "context_length" if an error field names one."""
     for key in _ERROR_KEYS:
         value = fields.get(key)
         if value is None:
@@ -59,14 +59,24 @@ def error_category(fields: Mapping[str, Any]) -> str | None:
             text = value.__name__.lower()
         else:
             continue
-        if "context_length" in text or "context length" in text or "too long" in text \
-                or "maximum context" in text or "context window" in text \
-                or "context_window" in text:
+        if (
+            "context_length" in text
+            or "context length" in text
+            or "too long" in text
+            or "maximum context" in text
+            or "context window" in text
+            or "context_window" in text
+        ):
             return "context_length"
         if "timeout" in text or "timed out" in text or "timed_out" in text:
             return "timeout"
-        if "rate_limit" in text or "ratelimit" in text or "rate limit" in text \
-                or "too many requests" in text or "rate_limited" in text:
+        if (
+            "rate_limit" in text
+            or "ratelimit" in text
+            or "rate limit" in text
+            or "too many requests" in text
+            or "rate_limited" in text
+        ):
             return "rate_limit"
     return None
 
@@ -111,14 +121,20 @@ class EmojiResolver:
         """The domains with an enabled set, sorted."""
         return tuple(sorted(self._sets))
 
-    def __call__(self, logger: Any, method_name: str, event_dict: MutableMapping[str, Any],
-                 ) -> MutableMapping[str, Any]:
+    def __call__(
+        self,
+        logger: Any,
+        method_name: str,
+        event_dict: MutableMapping[str, Any],
+    ) -> MutableMapping[str, Any]:
         if "emoji" in event_dict:
             return event_dict
         event = event_dict.get("event")
-        err = error_category(event_dict) if (
-            "error" in event_dict or "error_type" in event_dict or "error_code" in event_dict
-        ) else None
+        err = (
+            error_category(event_dict)
+            if ("error" in event_dict or "error_type" in event_dict or "error_code" in event_dict)
+            else None
+        )
         domain_field = event_dict.get("domain")
         name = getattr(logger, "name", None)
         try:
@@ -128,7 +144,14 @@ class EmojiResolver:
             key = None
             entry = None
         if entry is None:
-            entry = self._resolve(name, event, method_name, err, domain_field, event_dict)
+            entry = self._resolve(
+                name=name,
+                event=event,
+                method_name=method_name,
+                err=err,
+                domain_field=domain_field,
+                event_dict=event_dict,
+            )
             if key is not None:
                 if len(self._cache) >= _MAX_CACHE:
                     self._cache.clear()
@@ -139,8 +162,9 @@ class EmojiResolver:
             event_dict["emoji"] = self._in_context(entry, method_name, event_dict)  # type: ignore[arg-type]
         return event_dict
 
-    def emoji_for(self, logger_name: str | None, event: str, level: str = "info",
-                  **fields: Any) -> str:
+    def emoji_for(
+        self, logger_name: str | None, event: str, level: str = "info", **fields: Any
+    ) -> str:
         """Return the emoji an event would get; for docs, tests and tools."""
 
         class _Named:
@@ -162,8 +186,16 @@ class EmojiResolver:
                 return self._sets[domain]
         return das_set()
 
-    def _resolve(self, name: Any, event: Any, method_name: str, err: str | None,
-                 domain_field: Any, event_dict: MutableMapping[str, Any]) -> str | _Contextual:
+    def _resolve(
+        self,
+        *,
+        name: Any,
+        event: Any,
+        method_name: str,
+        err: str | None,
+        domain_field: Any,
+        event_dict: MutableMapping[str, Any],
+    ) -> str | _Contextual:
         text = event if isinstance(event, str) else _safe_str(event)
         parsed = parse_event(text, self._domains)
         emoji_set = self._set_for(name, domain_field, parsed.domain)
@@ -176,8 +208,9 @@ class EmojiResolver:
         emoji = self._call_set(emoji_set, parsed.action, parsed.status, None, event_dict)
         return emoji or LEVEL_EMOJIS.get(_METHOD_LEVEL.get(method_name, "info"), "")
 
-    def _in_context(self, entry: _Contextual, method_name: str,
-                    event_dict: MutableMapping[str, Any]) -> str:
+    def _in_context(
+        self, entry: _Contextual, method_name: str, event_dict: MutableMapping[str, Any]
+    ) -> str:
         try:
             context = entry.emoji_set.context_key(event_dict)
             cached = entry.by_context.get(context)
@@ -191,8 +224,14 @@ class EmojiResolver:
                 entry.by_context[context] = cached
         return cached
 
-    def _call_set(self, emoji_set: EmojiSetConfig, action: str, status: str,
-                  context: Hashable, event_dict: MutableMapping[str, Any]) -> str:
+    def _call_set(
+        self,
+        emoji_set: EmojiSetConfig,
+        action: str,
+        status: str,
+        context: Hashable,
+        event_dict: MutableMapping[str, Any],
+    ) -> str:
         try:
             if context is None:
                 emoji = emoji_set.get_emoji(action, status)
