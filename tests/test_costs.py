@@ -12,7 +12,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import tracemalloc
 from calendar import timegm
 from collections.abc import Iterator
@@ -787,18 +786,6 @@ class TestOfflineAndLazy:
         (event,) = logs.named("price_data_unavailable")
         assert "logmoji[prices]" in event["reason"]
         assert tracker.usage_summary().requests == 2
-
-
-def test_per_call_cost_stays_small() -> None:
-    """Pricing a seen model is a dict lookup plus Decimal arithmetic, not a search."""
-    tracker = CostTracker(group_by=None)
-    tracker.observe(record())
-    rounds = 2000
-    start = time.perf_counter()
-    for _ in range(rounds):
-        tracker.observe(record())
-    per_call = (time.perf_counter() - start) / rounds
-    assert per_call < 200e-6  # a genai-prices search costs ~80µs; ours a few µs
 
 
 @pytest.fixture(scope="module")

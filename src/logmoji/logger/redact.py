@@ -69,8 +69,17 @@ _SENSITIVE_SUFFIXES = (
 # Names that end like a secret but hold counts or settings, not secrets.
 _NOT_SENSITIVE_SUFFIXES = ("_tokens", "_max_token", "_token_count", "_token_limit")
 
-_SEP = r"""["']?\s*[:=]\s*["']?"""
-_VALUE_END = r"""[^\s"',;\\&}\])]"""
+# A quote may come escaped (``\"``): JSON text inside a JSON line.
+_SEP = r"""(?:\\?["'])?\s*[:=]\s*(?:\\?["'])?"""
+# "…" is the renderer's truncation marker; a value stops at it.
+_VALUE_END = r"""[^\s"',;\\&}\])…]"""
+# A key starts a line or follows a non-alphanumeric character (so "task-..." is not
+# "sk-..."), or follows an escape such as "\n", "\x00", "\u2028" in a repr or JSON
+# string, or an ANSI colour code ("\x1b[1m") on a console line.
+_START = (
+    r"(?:(?<![A-Za-z0-9])|(?<=\\[a-z])|(?<=\\x[0-9a-fA-F]{2})|(?<=\\u[0-9a-fA-F]{4})"
+    r"|(?<=\\U[0-9a-fA-F]{8})|(?<=\dm))"
+)
 
 #: (kind, regex, trigger substrings, whether the triggers are looked for in the
 #: lower-cased line). A regex runs only on a line containing one of its
@@ -80,17 +89,22 @@ SECRET_PATTERNS: tuple[tuple[str, str, tuple[str, ...], bool], ...] = (
     ("anthropic_key", r"sk-ant-[A-Za-z0-9_\-]{8,}", ("sk-ant-",), False),
     (
         "openai_key",
-        r"(?<![A-Za-z0-9])sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{16,}",
+        _START + r"sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{16,}",
         ("sk-",),
         False,
     ),
     (
         "aws_access_key",
-        r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])",
+        _START.replace("A-Za-z0-9", "A-Z0-9") + r"(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])",
         ("AKIA", "ASIA"),
         False,
     ),
-    ("github_token", r"gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,}", ("gh",), False),
+    (
+        "github_token",
+        r"gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,}",
+        ("gh", "github_pat_"),
+        False,
+    ),
     ("google_api_key", r"AIza[0-9A-Za-z_\-]{30,}", ("AIza",), False),
     ("slack_token", r"xox[abprs]-[A-Za-z0-9\-]{10,}", ("xox",), False),
     ("jwt", r"eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{4,}", ("eyJ",), False),
@@ -108,26 +122,14 @@ SECRET_PATTERNS: tuple[tuple[str, str, tuple[str, ...], bool], ...] = (
     ),
     (
         "secret",
-        r"(?i)(?P<keep>(?:password|passwd|secret|api[_-]?key|apikey|access[_-]?token|"
-        r"refresh[_-]?token|auth[_-]?token|session[_-]?token|private[_-]?key)[\w-]*" + _SEP + r")"
-        r"(?!\[REDACTED)" + _VALUE_END + r"+",
-        (
-            "pass",
-            "secret",
-            "apikey",
-            "api_key",
-            "api-key",
-            "access_token",
-            "access-token",
-            "refresh_token",
-            "refresh-token",
-            "auth_token",
-            "auth-token",
-            "session_token",
-            "session-token",
-            "private_key",
-            "private-key",
-        ),
+        # "token" only as the end of a key: "github_token=x", never "max_tokens=5".
+        r"(?i)(?P<keep>(?:(?:password|passwd|secret|api[_-]?key|apikey|access[_-]?token|"
+        r"refresh[_-]?token|auth[_-]?token|session[_-]?token|private[_-]?key)[\w-]*|token)"
+        + _SEP
+        + r")(?!\[REDACTED)"
+        + _VALUE_END
+        + r"+",
+        ("pass", "secret", "apikey", "api_key", "api-key", "token", "private_key", "private-key"),
         True,
     ),
     (
@@ -140,6 +142,8 @@ SECRET_PATTERNS: tuple[tuple[str, str, tuple[str, ...], bool], ...] = (
 
 
 _CONTAINERS = frozenset({dict, list, tuple})
+# Deeper values are cut (the JSON renderer cuts at the same depth).
+_MAX_DEPTH = 32
 
 
 def _is_sensitive(name: str, extra: frozenset[str]) -> bool:
@@ -166,7 +170,9 @@ class SecretFieldMasker:
     def is_sensitive(self, name: object) -> bool:
         """Return whether values of the field ``name`` are masked."""
         if type(name) is not str:
-            return False
+            if type(name) is not bytes:  # raw HTTP header names come as bytes
+                return False
+            name = name.decode("latin-1")
         verdict = self._verdicts.get(name)
         if verdict is None:
             verdict = _is_sensitive(name, self._extra)
@@ -192,26 +198,41 @@ class SecretFieldMasker:
                 if value is not None:
                     event_dict[key] = MASK
             elif type(value) in _CONTAINERS:
-                event_dict[key] = self._mask_nested(value, 0, set())
+                event_dict[key] = self._mask_nested(value, 0, {})
         return event_dict
 
-    def _mask_nested(self, value: Any, depth: int, seen: set[int]) -> Any:
-        if depth > 32 or id(value) in seen:
-            return value
-        seen.add(id(value))
+    def _mask_nested(self, value: Any, depth: int, done: dict[int, Any]) -> Any:
         cls = type(value)
+        if cls is not dict and cls is not list and cls is not tuple:
+            return value
+        # A container met twice (shared, or a cycle) gets the same masked copy: the
+        # original must never reach the renderer, where its secrets would show.
+        if id(value) in done:
+            return done[id(value)]
+        if depth > _MAX_DEPTH:
+            return f"<{cls.__name__} cut: too deep>"
         if cls is dict:
-            return {
-                k: (
+            masked: dict[Any, Any] = {}
+            done[id(value)] = masked
+            for k, v in list(value.items()):
+                masked[k] = (
                     MASK
                     if v is not None and self.is_sensitive(k)
-                    else self._mask_nested(v, depth + 1, seen)
+                    else self._mask_nested(v, depth + 1, done)
                 )
-                for k, v in list(value.items())
-            }
-        if cls is list or cls is tuple:
-            return cls(self._mask_nested(v, depth + 1, seen) for v in value)
-        return value
+            return masked
+        # Header lists such as [("Authorization", "Bearer ...")] hold name-value pairs.
+        if len(value) == 2 and value[1] is not None and self.is_sensitive(value[0]):
+            return cls((value[0], MASK))
+        if cls is list:
+            items: list[Any] = []
+            done[id(value)] = items
+            items.extend(self._mask_nested(v, depth + 1, done) for v in list(value))
+            return items
+        done[id(value)] = f"<{cls.__name__} cut: cycle>"  # a tuple exists only once built
+        masked_tuple = tuple(self._mask_nested(v, depth + 1, done) for v in value)
+        done[id(value)] = masked_tuple
+        return masked_tuple
 
 
 class SecretTextMasker:
@@ -227,14 +248,21 @@ class SecretTextMasker:
         ]
         self._custom = [("custom", p) for p in extra_patterns]
         self._triggers = tuple({t for _, _, ts, lower in self._patterns if not lower for t in ts})
-        self._lower_triggers = tuple({t for _, _, ts, lower in self._patterns if lower for t in ts})
+        self._lower_triggers = tuple(
+            {t for _, _, ts, lower in self._patterns if lower for t in ts if t != "token"}
+        )
 
     def mask(self, text: str) -> str:
         """Return ``text`` with every secret masked."""
         # Most lines hold no secret: two passes of substring checks, in C, settle it.
-        if any(map(text.__contains__, self._triggers)) or any(
-            map(text.lower().__contains__, self._lower_triggers)
-        ):
+        # "token" counts only outside "tokens", which most LLM lines carry as counts.
+        hit = any(map(text.__contains__, self._triggers))
+        if not hit:
+            low = text.lower()
+            hit = any(map(low.__contains__, self._lower_triggers)) or (
+                "token" in low and low.count("token") > low.count("tokens")
+            )
+        if hit:
             for kind, pattern, triggers, lower in self._patterns:
                 haystack = text.lower() if lower else text
                 if any(map(haystack.__contains__, triggers)):

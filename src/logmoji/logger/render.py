@@ -66,6 +66,9 @@ _SAFE_TEXT = re.compile(r"[\w.:/@+%-]+", re.ASCII)
 # str() of larger ints is slow (and limited by sys.int_info.str_digits_check_threshold).
 _MAX_INT_BITS = 13_000
 _MAX_DEPTH = 32
+# Characters that end a word for truncation, and the longest word dropped whole.
+_WORD_BREAKS = frozenset(" \t\r\n\"',;:()[]{}<>@|&\\")
+_MAX_CUT_WORD = 512
 
 
 def level_name(method_name: str) -> str:
@@ -110,7 +113,16 @@ def safe_repr(value: object) -> str:
 def _truncate(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
-    return f"{text[:limit]}…[+{len(text) - limit} chars]"
+    cut = limit
+    # Half a secret no longer looks like one to the masker: a word the cut runs
+    # through is dropped whole (unless it is very long; then its head is kept).
+    if text[cut] not in _WORD_BREAKS:
+        floor = max(0, cut - _MAX_CUT_WORD)
+        while cut > floor and text[cut - 1] not in _WORD_BREAKS:
+            cut -= 1
+        if cut == floor and floor > 0:
+            cut = limit
+    return f"{text[:cut]}…[+{len(text) - cut} chars]"
 
 
 def format_exception(exc_info: object) -> str | None:
