@@ -206,3 +206,30 @@ class TestLevels:
         assert stream.getvalue() == ""
         assert "shown" in stream2.getvalue()
         assert "request_id=r1" in stream2.getvalue()
+
+
+class TestJSONFile:
+    def test_console_and_json_file(self, tmp_path: Any) -> None:
+        """json_file appends a JSON copy of every event while the console keeps its format."""
+        path = tmp_path / "events.jsonl"
+        stream = _setup(json_file=path)
+        get_logger("llm").info("model_loaded", model="gpt-4", api_key="sk-" + "a" * 30)
+        setup_telemetry(environ={})  # reconfiguring closes the file
+        assert "🤖 model_loaded" in stream.getvalue()
+        (line,) = [orjson.loads(x) for x in path.read_text(encoding="utf-8").splitlines()]
+        assert (line["event"], line["emoji"], line["model"]) == ("model_loaded", "🤖", "gpt-4")
+        assert "aaaa" not in path.read_text(encoding="utf-8")
+
+    def test_environment(self, tmp_path: Any) -> None:
+        """LOGMOJI_JSON_FILE names the file when the config does not."""
+        path = tmp_path / "env.jsonl"
+        config = setup_telemetry(environ={"LOGMOJI_JSON_FILE": str(path)})
+        assert config.json_file == str(path)
+        get_logger("app").warning("x")
+        setup_telemetry(environ={})
+        assert orjson.loads(path.read_text(encoding="utf-8"))["event"] == "x"
+
+    def test_unwritable(self, tmp_path: Any) -> None:
+        """A file that cannot be opened fails at set-up."""
+        with pytest.raises(ConfigurationError, match="cannot open"):
+            _setup(json_file=tmp_path / "missing-dir" / "x.jsonl")

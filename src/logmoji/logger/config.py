@@ -17,12 +17,14 @@ field                      environment variable            default
 ``enabled_emoji_sets``     ``LOGMOJI_EMOJI_SETS``          all built-in sets
 ``colors``                 ``NO_COLOR`` / ``FORCE_COLOR``  on a terminal only
 ``redact``                 ``LOGMOJI_REDACT`` (on/off)     on
+``json_file``              ``LOGMOJI_JSON_FILE``           none
 =========================  ==============================  =====================
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -160,6 +162,7 @@ class ResolvedLoggingConfig:
     max_value_chars: int
     capture_stdlib: bool
     show_timestamp: bool
+    json_file: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +188,8 @@ class LoggingConfig:
         max_value_chars: Longer values are cut, with a marker saying how much was cut.
         capture_stdlib: Route records of the standard ``logging`` module through logmoji.
         show_timestamp: Show the time on console lines (JSON always has it).
+        json_file: Also append every event, as a JSON line, to this file
+            (``LOGMOJI_JSON_FILE``); the console keeps its own format.
     """
 
     default_level: str | int | None = None
@@ -201,6 +206,7 @@ class LoggingConfig:
     max_value_chars: int = 10_000
     capture_stdlib: bool = True
     show_timestamp: bool = True
+    json_file: str | os.PathLike[str] | None = None
 
     def __post_init__(self) -> None:
         if self.default_level is not None:
@@ -255,6 +261,8 @@ class LoggingConfig:
             _check_sets(self.enabled_emoji_sets, self.custom_emoji_sets, "enabled_emoji_sets")
         if self.stream is not None and not callable(getattr(self.stream, "write", None)):
             raise ConfigurationError(f"stream must be a writable file object, not {self.stream!r}")
+        if self.json_file is not None and not isinstance(self.json_file, str | os.PathLike):
+            raise ConfigurationError(f"json_file must be a file path, not {self.json_file!r}")
         for name in self.redact_fields:
             if not isinstance(name, str):
                 raise ConfigurationError(f"redact_fields must be field names, not {name!r}")
@@ -347,6 +355,11 @@ class LoggingConfig:
             max_value_chars=self.max_value_chars,
             capture_stdlib=self.capture_stdlib,
             show_timestamp=self.show_timestamp,
+            json_file=(
+                os.fspath(self.json_file)
+                if self.json_file is not None
+                else env.get("LOGMOJI_JSON_FILE") or None
+            ),
         )
 
 

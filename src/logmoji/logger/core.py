@@ -15,6 +15,7 @@ application. The event is written in a safe fallback form instead.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import sys
@@ -29,6 +30,7 @@ from structlog import DropEvent
 from structlog._base import BoundLoggerBase
 from structlog.contextvars import merge_contextvars
 
+from logmoji.exceptions import ConfigurationError
 from logmoji.logger.config import LEVELS, LoggingConfig, ResolvedLoggingConfig
 from logmoji.logger.emoji._builtin import builtin_set
 from logmoji.logger.emoji.resolve import EmojiResolver
@@ -256,6 +258,7 @@ def _write_fallback(
             ).decode()
         else:
             line = f"{method_name.upper()} {name} {text} logmoji_error={error!r}"
+            line = line.replace("\r", "\\r").replace("\n", "\\n")
         masker = _STATE.text_masker
         if masker is not None:
             line = masker.mask(line)
@@ -281,6 +284,7 @@ class _State:
         self.text_masker: SecretTextMasker | None = None
         self.level_override: int | None = None
         self.extra_processors: list[Processor] = []
+        self.json_output: _Output | None = None
 
 
 _STATE = _State()
@@ -318,9 +322,32 @@ def _ensure_configured() -> ResolvedLoggingConfig:
     return config
 
 
+class JSONLinesExporter:
+    """Write a JSON-lines copy of each event to a second output; a processor before the renderer.
+
+    The copy is rendered and masked like a JSON line on the main output; the
+    event goes on to the main renderer unchanged.
+    """
+
+    def __init__(
+        self, output: _Output, *, max_value_chars: int, masker: SecretTextMasker | None
+    ) -> None:
+        self._output = output
+        self._render = JSONRenderer(max_value_chars=max_value_chars)
+        self._masker = masker
+
+    def __call__(self, logger: Any, method_name: str, event_dict: Any) -> Any:
+        line = self._render(logger, method_name, dict(event_dict))
+        if self._masker is not None:
+            line = self._masker(logger, method_name, line)
+        self._output.write(line)
+        return event_dict
+
+
 def build_processors(
     config: ResolvedLoggingConfig,
     renderer: Processor | None = None,
+    json_output: _Output | None = None,
 ) -> tuple[list[Processor], EmojiResolver | None, SecretTextMasker | None]:
     """Return the processor chain for ``config``, with its emoji resolver and text masker."""
     processors: list[Processor] = [merge_contextvars]
@@ -332,6 +359,11 @@ def build_processors(
     if config.redact:
         processors.append(SecretFieldMasker(config.redact_fields))
     processors.extend(_STATE.extra_processors)
+    masker = SecretTextMasker(config.redact_patterns) if config.redact else None
+    if json_output is not None:
+        processors.append(
+            JSONLinesExporter(json_output, max_value_chars=config.max_value_chars, masker=masker)
+        )
     if renderer is None:
         if config.formatter == "json":
             renderer = JSONRenderer(max_value_chars=config.max_value_chars)
@@ -346,9 +378,7 @@ def build_processors(
                 max_value_chars=config.max_value_chars,
             )
     processors.append(renderer)
-    masker = None
-    if config.redact:
-        masker = SecretTextMasker(config.redact_patterns)
+    if masker is not None:
         processors.append(masker)
     return processors, resolver, masker
 
@@ -368,8 +398,11 @@ def configure(
 ) -> None:
     """Install ``config`` (already resolved) as the global logging configuration."""
     with _STATE.lock:
+        _close_json_output()
+        if config.json_file is not None:
+            _STATE.json_output = _open_json_output(config.json_file)
         if processors is None:
-            processors, resolver, masker = build_processors(config)
+            processors, resolver, masker = build_processors(config, json_output=_STATE.json_output)
         else:
             resolver = next((p for p in processors if isinstance(p, EmojiResolver)), None)
             masker = next((p for p in processors if isinstance(p, SecretTextMasker)), None)
@@ -386,11 +419,30 @@ def configure(
     stdlib.install(config.capture_stdlib, level_for)
 
 
+def _open_json_output(path: str) -> _Output:
+    try:
+        stream = open(path, "ab")  # noqa: SIM115 (kept open until reconfiguration)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"json_file: cannot open {path!r} for appending: {exc.strerror}"
+        ) from None
+    return _Output(stream)
+
+
+def _close_json_output() -> None:
+    output = _STATE.json_output
+    _STATE.json_output = None
+    if output is not None and output.stream is not None:
+        with contextlib.suppress(OSError):
+            output.stream.close()
+
+
 def unconfigure() -> None:
     """Forget the configuration; the next log call configures from the environment."""
     from logmoji.logger import stdlib
 
     with _STATE.lock:
+        _close_json_output()
         _STATE.config = None
         _STATE.processors.clear()
         _STATE.resolver = None

@@ -253,6 +253,9 @@ class ConsoleRenderer:
                 line = f"{head}{event.ljust(self._event_width)} {fields}"
         else:
             line = f"{head}{_BOLD}{event}{_RESET}" if colors else head + event
+        # One event, one line: a newline in an event name, key or repr must not forge another.
+        if "\n" in line or "\r" in line:
+            line = line.replace("\r", "\\r").replace("\n", "\\n")
         trace = format_exception(exc_info) if exc_info else None
         if trace is None and isinstance(exception, str):
             trace = exception
