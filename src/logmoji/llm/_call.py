@@ -1,0 +1,332 @@
+"""Follow one instrumented LLM call from request to result and log its events.
+
+A :class:`Call` is made per SDK call. It logs ``{operation}_request_started``
+💭, learns the response headers (request id, rate limits 🚦, retries) from the
+client hooks through the :data:`current` context variable, then logs exactly one
+ending: ``{operation}_request_completed`` ✨ / ``_failed`` / ``_cancelled``, or
+for a stream ``stream_started`` 🌊 followed by ``stream_completed`` /
+``stream_failed`` / ``stream_cancelled``. Every method that logs catches its
+own errors: instrumentation must never change what the caller gets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from logmoji.llm._record import CallRecord
+from logmoji.llm._runtime import Runtime
+from logmoji.llm.errors import classify_error
+from logmoji.llm.ratelimits import parse_rate_limit_headers, parse_retry_after
+from logmoji.llm.tokens import TokenEstimate
+
+if TYPE_CHECKING:
+    from logmoji.llm.streams import StreamTracker
+
+__all__ = ["Call", "Outcome", "Prompt", "current", "truncate"]
+
+current: ContextVar[Call | None] = ContextVar("logmoji_llm_call", default=None)
+"""The call whose HTTP request is in flight in this context, for the client hooks."""
+
+_DEBUG = 10  # logging.DEBUG
+_RETRY_REASONS = {429: "rate_limit_exceeded", 408: "timeout", 529: "overloaded"}
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    """Summarize a request without keeping its text (unless content capture is on)."""
+
+    model: str
+    message_count: int
+    chars: int
+    estimate: TokenEstimate
+    text: str | None = None
+
+
+@dataclass(slots=True)
+class Outcome:
+    """Hold what a response reported: usage as the server counted it, ids, reason, text."""
+
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    total_tokens: int | None = None
+    cached_tokens: int | None = None
+    cache_write_tokens: int | None = None
+    reasoning_tokens: int | None = None
+    response_model: str | None = None
+    response_id: str | None = None
+    finish_reason: str | None = None
+    text: str | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def fields(self) -> dict[str, object]:
+        """Return the outcome as log fields, leaving out what is unknown."""
+        out: dict[str, object] = {
+            "response_id": self.response_id,
+            "response_model": self.response_model,
+            "finish_reason": self.finish_reason,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "total_tokens": self.total_tokens,
+            "cached_tokens": self.cached_tokens,
+            "cache_write_tokens": self.cache_write_tokens,
+            "reasoning_tokens": self.reasoning_tokens,
+        }
+        out.update(self.extra)
+        return {key: value for key, value in out.items() if value is not None}
+
+
+def truncate(text: str, limit: int) -> str:
+    """Cut ``text`` to ``limit`` characters, saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}…[truncated {len(text) - limit} chars]"
+
+
+class Call:
+    """Track one SDK call and log its events; every public method is safe to call."""
+
+    __slots__ = (
+        "headers",
+        "headers_at",
+        "operation",
+        "prompt",
+        "rate_logged",
+        "request_id",
+        "retries",
+        "rt",
+        "started_at",
+        "stream",
+    )
+
+    def __init__(self, rt: Runtime, operation: str, prompt: Prompt, *, stream: bool) -> None:
+        self.rt = rt
+        self.operation = operation
+        self.prompt = prompt
+        self.stream = stream
+        self.started_at = 0.0
+        self.headers_at: float | None = None
+        self.headers: Mapping[str, str] | None = None
+        self.request_id: str | None = None
+        self.retries = 0
+        self.rate_logged = False
+
+    def _base(self) -> dict[str, object]:
+        return {
+            "provider": self.rt.provider,
+            "operation": self.operation,
+            "model": self.prompt.model,
+        }
+
+    def _elapsed_ms(self, until: float | None = None) -> float:
+        end = self.rt.settings.clock() if until is None else until
+        return round((end - self.started_at) * 1000.0, 2)
+
+    def start(self) -> None:
+        """Check budgets (may raise :class:`BudgetExceededError`), log 💭, start the clock."""
+        self.rt.before_call(self.operation, self.prompt.model)
+        try:
+            prompt = self.prompt
+            fields = self._base()
+            fields["message_count"] = prompt.message_count
+            fields["prompt_chars"] = prompt.chars
+            fields["estimated_prompt_tokens"] = prompt.estimate.count
+            fields["token_estimate"] = prompt.estimate.method
+            fields["stream"] = self.stream
+            if prompt.text is not None:
+                fields["prompt"] = truncate(prompt.text, self.rt.settings.max_content_chars)
+            self.rt.emit("info", f"{self.operation}_request_started", fields)
+            self.started_at = self.rt.settings.clock()
+        except Exception as exc:  # logging must not stop the request
+            self.rt.internal_error("start", exc)
+
+    def on_response(self, headers: Mapping[str, str]) -> None:
+        """Keep the latest response's headers and their request id."""
+        self.headers_at = self.rt.settings.clock()
+        self.headers = headers
+        request_id = headers.get(self.rt.request_id_header)
+        if request_id is not None:
+            self.request_id = request_id
+
+    def _log_rate_limits(self, headers: Mapping[str, str] | None) -> None:
+        """Log 🚦 once per call: debug, or warning when a budget runs low."""
+        if self.rate_logged or headers is None:
+            return
+        self.rate_logged = True
+        state = parse_rate_limit_headers(headers)
+        if state is None:
+            return
+        low = state.is_low(self.rt.settings.rate_limit_warning_ratio)
+        if not low and not self.rt.enabled(_DEBUG):
+            return  # most calls: nothing to say above debug, so build nothing
+        fields = self._base()
+        fields["request_id"] = self.request_id
+        fields.update(state.to_fields())
+        self.rt.emit("warning" if low else "debug", "rate_limit_status", _drop_none(fields))
+
+    def on_retry(self, status_code: int | None, headers: Mapping[str, str] | None) -> None:
+        """Count a retry the SDK is about to make and log 🚦."""
+        self.retries += 1
+        try:
+            fields = self._base()
+            fields["attempt"] = self.retries + 1
+            if status_code is not None:
+                fields["status_code"] = status_code
+                reason = _RETRY_REASONS.get(status_code)
+                if reason is None and status_code >= 500:
+                    reason = "server_error"
+                fields["retry_reason"] = reason or "status_code"
+            else:
+                fields["retry_reason"] = "connection_error_or_timeout"
+            retry_after = parse_retry_after(headers)
+            if retry_after is not None:
+                fields["retry_after"] = retry_after
+            self.rt.emit("info", "request_retried", fields)
+        except Exception as exc:  # the SDK's retry must go ahead regardless
+            self.rt.internal_error("on_retry", exc)
+
+    def _record(self, outcome: Outcome | None, **kw: Any) -> CallRecord:
+        o = outcome or Outcome()
+        return CallRecord(
+            provider=self.rt.provider,
+            operation=self.operation,
+            model=self.prompt.model,
+            response_model=o.response_model,
+            input_tokens=o.prompt_tokens,
+            output_tokens=o.completion_tokens,
+            cached_tokens=o.cached_tokens,
+            cache_write_tokens=o.cache_write_tokens,
+            reasoning_tokens=o.reasoning_tokens,
+            stream=self.stream,
+            retries=self.retries,
+            request_id=self.request_id,
+            **kw,
+        )
+
+    def _finish(
+        self,
+        level: str,
+        event: str,
+        fields: dict[str, object],
+        outcome: Outcome | None,
+        category: str | None,
+    ) -> None:
+        """Add the observers' fields and log the call's one ending."""
+        if self.rt.settings.observers:
+            duration = fields.get("duration_ms")
+            ttft = fields.get("ttft_ms")
+            record = self._record(
+                outcome,
+                duration_ms=duration if isinstance(duration, float) else None,
+                ttft_ms=ttft if isinstance(ttft, float) else None,
+                success=category is None,
+                error_category=category,
+            )
+            fields.update(self.rt.observe(record))
+        self.rt.emit(level, event, _drop_none(fields))
+
+    def _error_fields(self, exc: BaseException, fields: dict[str, object]) -> str:
+        """Add the classified error of ``exc`` to ``fields``; return its category."""
+        info = classify_error(exc)
+        response = getattr(exc, "response", None)
+        headers = getattr(response, "headers", None)
+        self._log_rate_limits(headers if isinstance(headers, Mapping) else self.headers)
+        fields["error"] = info.error
+        fields["error_type"] = info.error_type
+        fields["status_code"] = info.status_code
+        fields["request_id"] = info.request_id or self.request_id
+        fields["retry_after"] = info.retry_after
+        fields["error_message"] = info.message
+        return info.category
+
+    def completed(self, outcome: Outcome) -> None:
+        """Log ✨ for a finished non-streaming call."""
+        try:
+            self._log_rate_limits(self.headers)
+            fields = self._base()
+            fields["request_id"] = self.request_id
+            fields.update(outcome.fields())
+            fields["duration_ms"] = self._elapsed_ms()
+            fields["retries"] = self.retries
+            if outcome.text is not None:
+                fields["response"] = truncate(outcome.text, self.rt.settings.max_content_chars)
+            self._finish("info", f"{self.operation}_request_completed", fields, outcome, None)
+        except Exception as exc:  # the caller's result must be returned regardless
+            self.rt.internal_error("completed", exc)
+
+    def failed(self, exc: BaseException) -> None:
+        """Log the failure of a call, classified, or its cancellation (a ``BaseException``)."""
+        try:
+            fields = self._base()
+            if isinstance(exc, Exception):
+                category = self._error_fields(exc, fields)
+                level, event = "error", f"{self.operation}_request_failed"
+            else:  # asyncio.CancelledError, KeyboardInterrupt: nobody failed
+                fields["reason"] = type(exc).__name__
+                category, level = "cancelled", "warning"
+                event = f"{self.operation}_request_cancelled"
+            fields["duration_ms"] = self._elapsed_ms()
+            fields["retries"] = self.retries
+            self._finish(level, event, fields, None, category)
+        except Exception as err:  # the caller's exception must propagate unchanged
+            self.rt.internal_error("failed", err)
+
+    def stream_started(self) -> None:
+        """Log 🌊 once the stream's headers are in."""
+        try:
+            self._log_rate_limits(self.headers)
+            fields = self._base()
+            fields["request_id"] = self.request_id
+            if self.headers_at is not None:
+                fields["time_to_headers_ms"] = self._elapsed_ms(self.headers_at)
+            fields["retries"] = self.retries
+            self.rt.emit("info", "stream_started", _drop_none(fields))
+        except Exception as exc:  # the caller's stream must be returned regardless
+            self.rt.internal_error("stream_started", exc)
+
+    def stream_progress(self, tracker: StreamTracker) -> None:
+        """Log a debug 🌊 with the deltas received so far."""
+        if not self.rt.enabled(_DEBUG):
+            return
+        fields = self._base()
+        fields["tokens_streamed"] = tracker.deltas
+        fields["chunks"] = tracker.chunks
+        fields["elapsed_ms"] = self._elapsed_ms()
+        self.rt.emit("debug", "stream_progress", fields)
+
+    def stream_ended(
+        self, tracker: StreamTracker, kind: str, exc: BaseException | None, reason: str | None
+    ) -> None:
+        """Log the one ending of a stream: ``completed``, ``failed`` or ``cancelled``."""
+        end = self.rt.settings.clock()
+        outcome = tracker.outcome()
+        fields = self._base()
+        fields["request_id"] = self.request_id
+        fields.update(outcome.fields())
+        fields["chunks"] = tracker.chunks
+        fields["tokens_streamed"] = tracker.deltas
+        fields["duration_ms"] = self._elapsed_ms(end)
+        first = tracker.first_token_at
+        if first is not None:
+            fields["ttft_ms"] = self._elapsed_ms(first)
+        fields["retries"] = self.retries
+        if kind == "completed":
+            completion = outcome.completion_tokens
+            if completion is not None and first is not None and end > first:
+                fields["tokens_per_second"] = round(completion / (end - first), 2)
+            text = tracker.text()
+            if text is not None:
+                fields["response"] = truncate(text, self.rt.settings.max_content_chars)
+            self._finish("info", "stream_completed", fields, outcome, None)
+        elif kind == "failed" and exc is not None:
+            category = self._error_fields(exc, fields)
+            self._finish("error", "stream_failed", fields, outcome, category)
+        else:
+            fields["reason"] = reason
+            self._finish("warning", "stream_cancelled", fields, outcome, "cancelled")
+
+
+def _drop_none(fields: dict[str, object]) -> dict[str, object]:
+    return {key: value for key, value in fields.items() if value is not None}

@@ -1,0 +1,171 @@
+"""Sort an exception raised by an LLM SDK into one of a few categories.
+
+The categories drive the log level, the emoji (⏰ timeout, 🛑 rate limit,
+📏 context length, 💥 the rest) and the ``error`` field. Classification reads
+attributes both SDKs share (``status_code``, ``response``, ``body``, ``code``,
+``type``) and the names of the exception's classes, so it never imports an SDK
+and works on either.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from logmoji.llm.ratelimits import parse_retry_after
+
+__all__ = ["ErrorCategory", "ErrorInfo", "classify_error"]
+
+ErrorCategory = Literal[
+    "timeout",
+    "rate_limit",
+    "context_length",
+    "overloaded",
+    "connection",
+    "auth",
+    "bad_request",
+    "server_error",
+    "model_error",
+]
+
+_ERROR_FIELD: dict[str, str] = {
+    "timeout": "timeout",
+    "rate_limit": "rate_limit_exceeded",
+    "context_length": "context_length_exceeded",
+    "overloaded": "overloaded",
+    "connection": "connection_error",
+    "auth": "authentication_error",
+    "bad_request": "bad_request",
+    "server_error": "server_error",
+    "model_error": "model_error",
+}
+_TIMEOUT_CLASSES = frozenset({"APITimeoutError", "TimeoutException", "TimeoutError"})
+_CONNECTION_CLASSES = frozenset(
+    {
+        "APIConnectionError",
+        "TransportError",
+        "NetworkError",
+        "ConnectionError",
+        "RemoteProtocolError",
+    }
+)
+_CONTEXT_TEXT = re.compile(
+    r"prompt is too long|maximum context length|context[ _]length|context window|too many tokens",
+    re.IGNORECASE,
+)
+_MAX_MESSAGE = 300
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorInfo:
+    """Describe a failed call in the terms the logs use.
+
+    Attributes:
+        category: One of the :data:`ErrorCategory` values.
+        error: The value of the ``error`` log field, e.g. ``"rate_limit_exceeded"``.
+        error_type: The exception's class name.
+        status_code: The HTTP status, when the server answered.
+        request_id: The provider's request id, when known.
+        retry_after: Seconds the server asked to wait (``retry-after-ms``/``retry-after``).
+        message: The server's error message, shortened; ``None`` if there is none.
+    """
+
+    category: ErrorCategory
+    error: str
+    error_type: str
+    status_code: int | None = None
+    request_id: str | None = None
+    retry_after: float | None = None
+    message: str | None = None
+
+
+def _class_names(exc: BaseException) -> set[str]:
+    return {cls.__name__ for cls in type(exc).__mro__}
+
+
+def _error_body(exc: BaseException) -> Mapping[str, object]:
+    """Return the provider's ``error`` object, whichever way the SDK nested it."""
+    body = getattr(exc, "body", None)
+    if not isinstance(body, Mapping):
+        return {}
+    inner = body.get("error")
+    if isinstance(inner, Mapping):
+        return inner
+    return body
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _category(
+    names: set[str], status: int | None, kind: str | None, code: str | None, message: str
+) -> ErrorCategory:
+    """Pick the category; the order of the checks is the order of precedence."""
+    category: ErrorCategory = "model_error"
+    if names & _TIMEOUT_CLASSES or status == 408 or kind == "timeout_error":
+        category = "timeout"
+    elif status == 429 or kind == "rate_limit_error" or code == "rate_limit_exceeded":
+        category = "rate_limit"
+    elif (
+        status == 529
+        or kind == "overloaded_error"
+        or "OverloadedError" in names
+        or (status == 503 and "overloaded" in message.lower())
+    ):
+        category = "overloaded"
+    elif code == "context_length_exceeded" or (
+        (status in (400, 413) or kind == "invalid_request_error") and _CONTEXT_TEXT.search(message)
+    ):
+        category = "context_length"
+    elif status in (401, 403) or kind in ("authentication_error", "permission_error"):
+        category = "auth"
+    elif status is None and names & _CONNECTION_CLASSES:
+        category = "connection"
+    elif (status is not None and status >= 500) or kind in ("api_error", "server_error"):
+        category = "server_error"
+    elif status is not None and 400 <= status < 500:
+        category = "bad_request"
+    return category
+
+
+def classify_error(exc: BaseException) -> ErrorInfo:
+    """Classify ``exc`` raised by an OpenAI or Anthropic SDK call (or its transport).
+
+    Args:
+        exc: The exception the SDK raised, unchanged.
+
+    Returns:
+        The category, the ``error`` field value and whatever HTTP details the
+        exception carries.
+    """
+    names = _class_names(exc)
+    status = getattr(exc, "status_code", None)
+    if not isinstance(status, int) or isinstance(status, bool) or status < 400:
+        status = None  # an error event inside a 200 stream: the HTTP status says nothing
+    body = _error_body(exc)
+    kind = _text(body.get("type")) or _text(getattr(exc, "type", None))
+    code = _text(body.get("code")) or _text(getattr(exc, "code", None))
+    message = (
+        _text(body.get("message"))
+        or _text(getattr(exc, "api_message", None))
+        or _text(getattr(exc, "message", None))
+        or str(exc)
+    )
+    category = _category(names, status, kind, code, message)
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None)
+    request_id = _text(getattr(exc, "request_id", None))
+    if request_id is None and isinstance(headers, Mapping):
+        request_id = _text(headers.get("x-request-id")) or _text(headers.get("request-id"))
+    return ErrorInfo(
+        category=category,
+        error=_ERROR_FIELD[category],
+        error_type=type(exc).__name__,
+        status_code=status,
+        request_id=request_id,
+        retry_after=parse_retry_after(headers) if isinstance(headers, Mapping) else None,
+        message=message[:_MAX_MESSAGE] if message else None,
+    )

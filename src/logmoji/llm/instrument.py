@@ -1,0 +1,361 @@
+"""Instrument an OpenAI or Anthropic client with one call, and undo it with one more.
+
+:func:`instrument` wraps a single client instance (``openai.OpenAI``,
+``openai.AsyncOpenAI``, ``anthropic.Anthropic``, ``anthropic.AsyncAnthropic``
+or a subclass); :func:`instrument_openai` / :func:`instrument_anthropic`
+instrument every client of that SDK created afterwards. Both return an
+:class:`Instrumentation` whose :meth:`~Instrumentation.uninstrument` restores
+exactly what was there before.
+
+How the hook works: only instance attributes of that one client's objects are
+replaced (the covered ``create``/``stream`` methods, the client's
+``_process_response`` and ``_sleep_for_retry``), see :mod:`logmoji.llm._hooks`.
+That was chosen over the transport's ``event_hooks`` (shared when the user
+passes one ``http_client`` to several clients, and blind to which call a
+response belongs to) and over patching SDK classes (global). The caller gets
+the SDK's own return value or exception object; streams are watched in place
+(:mod:`logmoji.llm.streams`). Copies made with ``client.with_options()`` /
+``client.copy()`` are instrumented too and undone with their parent.
+
+Instrumenting an already instrumented client with equal options returns the
+existing handle; with different options it raises :class:`ValueError`.
+
+Neither SDK is imported until a function here needs it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+import time
+import weakref
+from collections.abc import Callable, Sequence
+from types import ModuleType
+from typing import Any
+
+from logmoji import get_logger
+from logmoji.llm import _anthropic, _openai
+from logmoji.llm._hooks import Patches
+from logmoji.llm._record import CallObserver
+from logmoji.llm._runtime import Runtime, Settings
+
+__all__ = ["Instrumentation", "instrument", "instrument_anthropic", "instrument_openai"]
+
+_HANDLE = "_logmoji_instrumentation"
+_CLIENTS = {
+    ("openai", "OpenAI"): (_openai, False),
+    ("openai", "AsyncOpenAI"): (_openai, True),
+    ("anthropic", "Anthropic"): (_anthropic, False),
+    ("anthropic", "AsyncAnthropic"): (_anthropic, True),
+}
+_AUTO: dict[str, Instrumentation] = {}
+_AUTO_LOCK = threading.Lock()
+
+
+class Instrumentation:
+    """Undo what :func:`instrument` or ``instrument_<sdk>()`` did; also a context manager."""
+
+    def __init__(self, provider: str, settings: Settings, client: object | None) -> None:
+        self.provider = provider
+        self.settings = settings
+        self._client = client
+        self._patches = Patches()
+        self._children: weakref.WeakSet[Any] = weakref.WeakSet()
+        self._active = True
+        self._runtime: Runtime | None = None
+
+    def _report(self, where: str, exc: Exception) -> None:
+        """Warn once that instrumenting a new client failed."""
+        if self._runtime is None:
+            logger = _logger(self.provider, self.settings)
+            self._runtime = Runtime(self.provider, self.settings, logger, "")
+        self._runtime.internal_error(where, exc)
+
+    @property
+    def active(self) -> bool:
+        """Return whether the instrumentation is still in place."""
+        return self._active
+
+    @property
+    def client(self) -> object | None:
+        """Return the instrumented client, or ``None`` for ``instrument_<sdk>()``."""
+        return self._client
+
+    def uninstrument(self) -> None:
+        """Restore the client (or the SDK's classes) and any copies; idempotent."""
+        if not self._active:
+            return
+        self._active = False
+        for child in list(self._children):
+            handle = vars(child).get(_HANDLE)
+            if isinstance(handle, Instrumentation):
+                handle.uninstrument()
+        self._patches.undo()
+        if self._client is None:
+            with _AUTO_LOCK:
+                if _AUTO.get(self.provider) is self:
+                    del _AUTO[self.provider]
+
+    def __enter__(self) -> Instrumentation:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.uninstrument()
+
+    def __repr__(self) -> str:
+        target = type(self._client).__name__ if self._client is not None else "all clients"
+        state = "active" if self._active else "undone"
+        return f"<Instrumentation {self.provider} {target} {state}>"
+
+
+def _settings(
+    *,
+    logger: Any,
+    capture_content: bool,
+    max_content_chars: int,
+    observers: Sequence[CallObserver],
+    progress_every: int,
+    rate_limit_warning_ratio: float,
+    clock: Callable[[], float],
+) -> Settings:
+    if max_content_chars < 1:
+        raise ValueError(f"max_content_chars must be at least 1, not {max_content_chars}")
+    if progress_every < 1:
+        raise ValueError(f"progress_every must be at least 1 token, not {progress_every}")
+    if not 0.0 <= rate_limit_warning_ratio <= 1.0:
+        raise ValueError(
+            "rate_limit_warning_ratio is a fraction between 0 and 1, "
+            f"not {rate_limit_warning_ratio}"
+        )
+    for observer in observers:
+        if not callable(getattr(observer, "observe", None)):
+            raise ValueError(
+                f"observer {observer!r} needs an observe(record) method (see CallObserver)"
+            )
+    return Settings(
+        logger=logger,
+        capture_content=capture_content,
+        max_content_chars=max_content_chars,
+        progress_every=progress_every,
+        rate_limit_warning_ratio=rate_limit_warning_ratio,
+        observers=tuple(observers),
+        clock=clock,
+    )
+
+
+def _kind(client: object) -> tuple[ModuleType, bool] | None:
+    for cls in type(client).__mro__:
+        found = _CLIENTS.get((cls.__module__.partition(".")[0], cls.__name__))
+        if found is not None:
+            return found
+    return None
+
+
+def _logger(provider: str, settings: Settings) -> Any:
+    if settings.logger is not None:
+        return settings.logger
+    return get_logger(f"llm.{provider}")
+
+
+def _instrument(client: Any, settings: Settings) -> Instrumentation:
+    kind = _kind(client)
+    if kind is None:
+        raise ValueError(
+            f"cannot instrument {type(client).__name__}: pass an openai.OpenAI, "
+            "openai.AsyncOpenAI, anthropic.Anthropic or anthropic.AsyncAnthropic instance"
+        )
+    module, is_async = kind
+    existing = vars(client).get(_HANDLE)
+    if isinstance(existing, Instrumentation) and existing.active:
+        if existing.settings == settings:
+            return existing
+        raise ValueError(
+            f"this {type(client).__name__} is already instrumented with other options; "
+            "call .uninstrument() on its handle first"
+        )
+    provider: str = module.PROVIDER
+    handle = Instrumentation(provider, settings, client)
+    patches = handle._patches
+    rt = Runtime(provider, settings, _logger(provider, settings), module.REQUEST_ID_HEADER)
+    handle._runtime = rt
+    try:
+        module.install(patches, client, rt, is_async=is_async)
+        _hook_copies(patches, client, handle)
+        patches.set(client, _HANDLE, handle)
+    except BaseException:
+        patches.undo()
+        raise
+    return handle
+
+
+def _hook_copies(patches: Patches, client: Any, handle: Instrumentation) -> None:
+    """Instrument the clients that ``copy()``/``with_options()`` return, with the same options."""
+    for name in ("copy", "with_options"):
+        original = getattr(client, name)
+
+        def copy(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            new = _original(*args, **kwargs)
+            if handle.active:
+                try:
+                    _instrument(new, handle.settings)
+                    handle._children.add(new)
+                except Exception as exc:  # the copy works uninstrumented; say why once
+                    handle._report("copy", exc)
+            return new
+
+        copy.__doc__ = original.__doc__
+        patches.set(client, name, copy)
+
+
+def instrument(
+    client: Any,
+    *,
+    logger: Any = None,
+    capture_content: bool = False,
+    max_content_chars: int = 2000,
+    observers: Sequence[CallObserver] = (),
+    progress_every: int = 50,
+    rate_limit_warning_ratio: float = 0.1,
+    clock: Callable[[], float] = time.perf_counter,
+) -> Instrumentation:
+    """Log every covered call of one OpenAI or Anthropic client.
+
+    Args:
+        client: An ``openai.OpenAI``/``AsyncOpenAI`` or ``anthropic.Anthropic``/
+            ``AsyncAnthropic`` instance (or subclass).
+        logger: The logger to use; default ``get_logger("llm.openai")`` or
+            ``get_logger("llm.anthropic")``.
+        capture_content: Log prompt and response text (fields ``prompt`` and
+            ``response``). Off by default: only sizes and counts are logged.
+        max_content_chars: Longest captured text before it is cut with a marker.
+        observers: Called with a :class:`~logmoji.llm._record.CallRecord` after
+            each call; their returned fields join the completed event.
+        progress_every: Log ``stream_progress`` (debug) every this many streamed tokens.
+        rate_limit_warning_ratio: Log ``rate_limit_status`` as a warning when
+            less than this fraction of any rate limit remains.
+        clock: Monotonic clock in seconds, for durations.
+
+    Returns:
+        The handle; ``handle.uninstrument()`` restores the client.
+
+    Raises:
+        ValueError: For a client that is not one of the four SDK clients, for
+            bad options, or for a client already instrumented with other options.
+    """
+    settings = _settings(
+        logger=logger,
+        capture_content=capture_content,
+        max_content_chars=max_content_chars,
+        observers=observers,
+        progress_every=progress_every,
+        rate_limit_warning_ratio=rate_limit_warning_ratio,
+        clock=clock,
+    )
+    return _instrument(client, settings)
+
+
+def _import_sdk(name: str) -> ModuleType:
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        raise ImportError(
+            f"logmoji's {name} integration needs the {name} SDK: pip install 'logmoji[{name}]'"
+        ) from exc
+
+
+def _instrument_all(sdk: str, class_names: tuple[str, str], settings: Settings) -> Instrumentation:
+    module = _import_sdk(sdk)
+    with _AUTO_LOCK:
+        existing = _AUTO.get(sdk)
+        if existing is not None:
+            if existing.settings == settings:
+                return existing
+            raise ValueError(
+                f"instrument_{sdk}() is already active with other options; "
+                "call .uninstrument() on its handle first"
+            )
+        handle = Instrumentation(sdk, settings, None)
+        for class_name in class_names:
+            cls = getattr(module, class_name)
+            _patch_init(handle, cls)
+        _AUTO[sdk] = handle
+    return handle
+
+
+def _patch_init(handle: Instrumentation, cls: type) -> None:
+    original = vars(cls).get("__init__") or getattr(cls, "__init__")  # noqa: B009 - mypy: unsound otherwise
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        if handle.active:
+            try:
+                _instrument(self, handle.settings)
+                handle._children.add(self)
+            except Exception as exc:  # the client works uninstrumented; say why once
+                handle._report("auto_instrument", exc)
+
+    __init__.__doc__ = original.__doc__
+    __init__.__wrapped__ = original  # type: ignore[attr-defined]
+    handle._patches.set(cls, "__init__", __init__)
+
+
+def instrument_openai(
+    *,
+    logger: Any = None,
+    capture_content: bool = False,
+    max_content_chars: int = 2000,
+    observers: Sequence[CallObserver] = (),
+    progress_every: int = 50,
+    rate_limit_warning_ratio: float = 0.1,
+    clock: Callable[[], float] = time.perf_counter,
+) -> Instrumentation:
+    """Instrument every ``openai.OpenAI``/``AsyncOpenAI`` created from now on.
+
+    Takes the options of :func:`instrument`. The handle's ``uninstrument()``
+    restores the classes and every client instrumented through them.
+
+    Raises:
+        ImportError: If the ``openai`` package is missing (``pip install 'logmoji[openai]'``).
+        ValueError: If it is already active with other options.
+    """
+    settings = _settings(
+        logger=logger,
+        capture_content=capture_content,
+        max_content_chars=max_content_chars,
+        observers=observers,
+        progress_every=progress_every,
+        rate_limit_warning_ratio=rate_limit_warning_ratio,
+        clock=clock,
+    )
+    return _instrument_all("openai", ("OpenAI", "AsyncOpenAI"), settings)
+
+
+def instrument_anthropic(
+    *,
+    logger: Any = None,
+    capture_content: bool = False,
+    max_content_chars: int = 2000,
+    observers: Sequence[CallObserver] = (),
+    progress_every: int = 50,
+    rate_limit_warning_ratio: float = 0.1,
+    clock: Callable[[], float] = time.perf_counter,
+) -> Instrumentation:
+    """Instrument every ``anthropic.Anthropic``/``AsyncAnthropic`` created from now on.
+
+    Takes the options of :func:`instrument`; see :func:`instrument_openai`.
+
+    Raises:
+        ImportError: If the ``anthropic`` package is missing
+            (``pip install 'logmoji[anthropic]'``).
+        ValueError: If it is already active with other options.
+    """
+    settings = _settings(
+        logger=logger,
+        capture_content=capture_content,
+        max_content_chars=max_content_chars,
+        observers=observers,
+        progress_every=progress_every,
+        rate_limit_warning_ratio=rate_limit_warning_ratio,
+        clock=clock,
+    )
+    return _instrument_all("anthropic", ("Anthropic", "AsyncAnthropic"), settings)

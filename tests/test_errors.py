@@ -1,0 +1,298 @@
+"""Tests for logmoji.llm.errors: exceptions as the SDKs raise them, sorted into categories."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import anthropic
+import httpx2
+import openai
+import pytest
+
+from logmoji.llm.errors import ErrorInfo, classify_error
+
+_REQUEST = httpx2.Request("POST", "http://127.0.0.1:9/v1/chat/completions")
+
+
+def _response(status: int, body: object, headers: dict[str, str] | None = None) -> httpx2.Response:
+    return httpx2.Response(status, headers=headers or {}, json=body, request=_REQUEST)
+
+
+def _openai(status: int, body: object, headers: dict[str, str] | None = None) -> BaseException:
+    """Build the exception the OpenAI SDK raises for this response, with its own factory."""
+    client = openai.OpenAI(api_key="sk-test", base_url="http://127.0.0.1:9/v1")
+    return client._make_status_error_from_response(_response(status, body, headers))
+
+
+def _anthropic(status: int, body: object, headers: dict[str, str] | None = None) -> BaseException:
+    """Build the exception the Anthropic SDK raises for this response, with its own factory."""
+    client = anthropic.Anthropic(api_key="sk-ant-test", base_url="http://127.0.0.1:9")
+    return client._make_status_error_from_response(_response(status, body, headers))
+
+
+def _openai_body(message: str, kind: str, code: str | None = None) -> dict[str, Any]:
+    return {"error": {"message": message, "type": kind, "param": None, "code": code}}
+
+
+def _anthropic_body(kind: str, message: str) -> dict[str, Any]:
+    return {"type": "error", "error": {"type": kind, "message": message}}
+
+
+CASES: list[tuple[str, Callable[[], BaseException], str, str, int | None]] = [
+    (
+        "openai 429",
+        lambda: _openai(429, _openai_body("Slow down", "requests", "rate_limit_exceeded")),
+        "rate_limit",
+        "rate_limit_exceeded",
+        429,
+    ),
+    (
+        "openai context",
+        lambda: _openai(
+            400, _openai_body("too long", "invalid_request_error", "context_length_exceeded")
+        ),
+        "context_length",
+        "context_length_exceeded",
+        400,
+    ),
+    (
+        "openai bad request",
+        lambda: _openai(400, _openai_body("bad", "invalid_request_error")),
+        "bad_request",
+        "bad_request",
+        400,
+    ),
+    (
+        "openai 404",
+        lambda: _openai(404, _openai_body("no such model", "invalid_request_error")),
+        "bad_request",
+        "bad_request",
+        404,
+    ),
+    (
+        "openai 401",
+        lambda: _openai(401, _openai_body("bad key", "invalid_request_error")),
+        "auth",
+        "authentication_error",
+        401,
+    ),
+    (
+        "openai 500",
+        lambda: _openai(500, _openai_body("oops", "server_error")),
+        "server_error",
+        "server_error",
+        500,
+    ),
+    (
+        "openai 503 overloaded",
+        lambda: _openai(
+            503,
+            _openai_body("That model is currently overloaded with other requests.", "server_error"),
+        ),
+        "overloaded",
+        "overloaded",
+        503,
+    ),
+    (
+        "anthropic 429",
+        lambda: _anthropic(429, _anthropic_body("rate_limit_error", "slow")),
+        "rate_limit",
+        "rate_limit_exceeded",
+        429,
+    ),
+    (
+        "anthropic 529",
+        lambda: _anthropic(529, _anthropic_body("overloaded_error", "Overloaded")),
+        "overloaded",
+        "overloaded",
+        529,
+    ),
+    (
+        "anthropic context",
+        lambda: _anthropic(
+            400,
+            _anthropic_body(
+                "invalid_request_error", "prompt is too long: 210000 tokens > 200000 maximum"
+            ),
+        ),
+        "context_length",
+        "context_length_exceeded",
+        400,
+    ),
+    (
+        "anthropic 400",
+        lambda: _anthropic(400, _anthropic_body("invalid_request_error", "bad")),
+        "bad_request",
+        "bad_request",
+        400,
+    ),
+    (
+        "anthropic 403",
+        lambda: _anthropic(403, _anthropic_body("permission_error", "no")),
+        "auth",
+        "authentication_error",
+        403,
+    ),
+    (
+        "anthropic 500",
+        lambda: _anthropic(500, _anthropic_body("api_error", "Internal")),
+        "server_error",
+        "server_error",
+        500,
+    ),
+    (
+        "anthropic in-stream overloaded",
+        lambda: _anthropic(200, _anthropic_body("overloaded_error", "Overloaded")),
+        "overloaded",
+        "overloaded",
+        None,
+    ),
+    (
+        "openai timeout",
+        lambda: openai.APITimeoutError(request=_REQUEST),
+        "timeout",
+        "timeout",
+        None,
+    ),
+    (
+        "anthropic timeout",
+        lambda: anthropic.APITimeoutError(request=_REQUEST),
+        "timeout",
+        "timeout",
+        None,
+    ),
+    (
+        "openai connection",
+        lambda: openai.APIConnectionError(request=_REQUEST),
+        "connection",
+        "connection_error",
+        None,
+    ),
+    (
+        "anthropic connection",
+        lambda: anthropic.APIConnectionError(request=_REQUEST),
+        "connection",
+        "connection_error",
+        None,
+    ),
+    (
+        "openai in-stream error",
+        lambda: openai.APIError(
+            "An error occurred during streaming",
+            _REQUEST,
+            body={"message": "boom", "type": "server_error", "code": "server_error"},
+        ),
+        "server_error",
+        "server_error",
+        None,
+    ),
+    ("builtin timeout", lambda: TimeoutError("slow"), "timeout", "timeout", None),
+    (
+        "builtin connection",
+        lambda: ConnectionResetError("reset"),
+        "connection",
+        "connection_error",
+        None,
+    ),
+    ("anything else", lambda: ValueError("odd"), "model_error", "model_error", None),
+]
+
+
+class TestClassifyError:
+    """classify_error() on the exceptions the SDKs actually raise."""
+
+    @pytest.mark.parametrize(
+        ("make", "category", "error", "status"),
+        [case[1:] for case in CASES],
+        ids=[case[0] for case in CASES],
+    )
+    def test_category(
+        self, make: Callable[[], BaseException], category: str, error: str, status: int | None
+    ) -> None:
+        """Each exception gets its category, its ``error`` field value and its HTTP status."""
+        exc = make()
+
+        info = classify_error(exc)
+
+        assert (info.category, info.error, info.status_code) == (category, error, status)
+        assert info.error_type == type(exc).__name__
+
+    @pytest.mark.parametrize(
+        ("headers", "expected"),
+        [
+            ({"retry-after-ms": "250", "retry-after": "1"}, 0.25),
+            ({"retry-after": "3"}, 3.0),
+            ({}, None),
+        ],
+    )
+    def test_retry_after(self, headers: dict[str, str], expected: float | None) -> None:
+        """The wait the server asked for is read from ``retry-after-ms``, else ``retry-after``."""
+        exc = _openai(429, _openai_body("slow", "requests", "rate_limit_exceeded"), headers)
+
+        assert classify_error(exc).retry_after == expected
+
+    @pytest.mark.parametrize(
+        ("make", "expected"),
+        [
+            (
+                lambda: _openai(500, _openai_body("x", "server_error"), {"x-request-id": "req_1"}),
+                "req_1",
+            ),
+            (
+                lambda: _anthropic(500, _anthropic_body("api_error", "x"), {"request-id": "req_2"}),
+                "req_2",
+            ),
+            (lambda: openai.APITimeoutError(request=_REQUEST), None),
+        ],
+    )
+    def test_request_id(self, make: Callable[[], BaseException], expected: str | None) -> None:
+        """The provider's request id is taken from the error's response headers."""
+        assert classify_error(make()).request_id == expected
+
+    def test_message_from_body(self) -> None:
+        """The message is the server's own text, not the SDK's ``Error code: ...`` wrapper."""
+        exc = _anthropic(529, _anthropic_body("overloaded_error", "Overloaded"))
+
+        assert classify_error(exc).message == "Overloaded"
+
+    def test_message_is_shortened(self) -> None:
+        """A very long error message is cut to a few hundred characters."""
+        exc = _openai(400, _openai_body("x" * 5000, "invalid_request_error"))
+
+        message = classify_error(exc).message
+
+        assert message is not None
+        assert len(message) == 300
+
+
+class _Odd(Exception):
+    """An exception with attributes of the wrong types, as a third-party wrapper might have."""
+
+    status_code = "429"
+    body = ("not", "a", "mapping")
+    response = object()
+    code = 42
+    message = None
+
+
+class TestOddExceptions:
+    """classify_error() on exceptions that only look like SDK errors."""
+
+    def test_wrong_attribute_types(self) -> None:
+        """Attributes of unexpected types are ignored rather than trusted or failing."""
+        info = classify_error(_Odd("strange"))
+
+        assert (info.category, info.status_code, info.message) == ("model_error", None, "strange")
+
+
+class TestErrorInfo:
+    """The ErrorInfo record."""
+
+    def test_frozen(self) -> None:
+        """ErrorInfo cannot be changed after it is made."""
+        info = ErrorInfo(category="timeout", error="timeout", error_type="TimeoutError")
+
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            info.category = "rate_limit"  # type: ignore[misc]
