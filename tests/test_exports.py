@@ -45,3 +45,25 @@ class TestExports:
             [sys.executable, "-c", code], capture_output=True, text=True, check=True
         )
         assert out.stdout.strip() == "[]"
+
+
+class TestLLMExports:
+    def test_all_matches_lazy_table(self) -> None:
+        """logmoji.llm exports, lazily, exactly the names its __all__ lists, sorted."""
+        import logmoji.llm
+
+        assert logmoji.llm.__all__ == sorted(logmoji.llm._WHERE)
+        for name in logmoji.llm.__all__:
+            assert getattr(logmoji.llm, name) is not None
+
+    def test_llm_import_is_light(self) -> None:
+        """Importing logmoji.llm loads no SDK and no price data."""
+        code = (
+            "import sys, logmoji.llm;"
+            "print([m for m in sys.modules if m.split('.')[0] in "
+            "('openai', 'anthropic', 'genai_prices')])"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
+        assert out.stdout.strip() == "[]"

@@ -36,11 +36,19 @@ def setup_telemetry(
         raise ConfigurationError(
             f"setup_telemetry takes a TelemetryConfig(...), not {type(config).__name__}"
         )
-    resolved = config.logging.resolve(os.environ if environ is None else environ)
+    env = os.environ if environ is None else environ
+    resolved = config.logging.resolve(env)
+    llm = config.llm.resolve(env)
     core.configure(resolved)
+    from logmoji.llm import _defaults
+
+    _defaults.configure(llm)
     return resolved
 
 
 def reset() -> None:
     """Undo :func:`setup_telemetry`: the next log call configures from the environment."""
     core.unconfigure()
+    from logmoji.llm import _defaults
+
+    _defaults.configure(None)

@@ -1,0 +1,114 @@
+"""LLM features: SDK instrumentation, costs, monitoring, caching, batches and lifecycle helpers.
+
+Names are imported on first use, so ``import logmoji.llm`` loads no SDK and
+no price data.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from logmoji.llm._defaults import cost_tracker, default_observers, performance_monitor
+    from logmoji.llm._record import CallObserver, CallRecord
+    from logmoji.llm.batch import BatchProcessor, BatchResult, RequestOutcome
+    from logmoji.llm.cache import CacheStats, ResponseCache
+    from logmoji.llm.costs import Budget, CostTracker, ModelPrice, PriceTier, UsageSummary
+    from logmoji.llm.errors import ErrorInfo, classify_error
+    from logmoji.llm.instrument import (
+        Instrumentation,
+        instrument,
+        instrument_anthropic,
+        instrument_openai,
+    )
+    from logmoji.llm.lifecycle import ModelLoad, TrainingRun, track_model_load, track_training
+    from logmoji.llm.monitor import PerformanceMonitor, Snapshot
+    from logmoji.llm.ratelimits import RateLimit, RateLimitState, parse_rate_limit_headers
+    from logmoji.llm.sketch import DDSketch
+    from logmoji.llm.tokens import TokenEstimate, estimate_tokens
+
+_WHERE = {
+    "BatchProcessor": "batch",
+    "BatchResult": "batch",
+    "Budget": "costs",
+    "CacheStats": "cache",
+    "CallObserver": "_record",
+    "CallRecord": "_record",
+    "CostTracker": "costs",
+    "DDSketch": "sketch",
+    "ErrorInfo": "errors",
+    "Instrumentation": "instrument",
+    "ModelLoad": "lifecycle",
+    "ModelPrice": "costs",
+    "PerformanceMonitor": "monitor",
+    "PriceTier": "costs",
+    "RateLimit": "ratelimits",
+    "RateLimitState": "ratelimits",
+    "RequestOutcome": "batch",
+    "ResponseCache": "cache",
+    "Snapshot": "monitor",
+    "TokenEstimate": "tokens",
+    "TrainingRun": "lifecycle",
+    "UsageSummary": "costs",
+    "classify_error": "errors",
+    "cost_tracker": "_defaults",
+    "default_observers": "_defaults",
+    "estimate_tokens": "tokens",
+    "instrument": "instrument",
+    "instrument_anthropic": "instrument",
+    "instrument_openai": "instrument",
+    "parse_rate_limit_headers": "ratelimits",
+    "performance_monitor": "_defaults",
+    "track_model_load": "lifecycle",
+    "track_training": "lifecycle",
+}
+
+__all__ = [
+    "BatchProcessor",
+    "BatchResult",
+    "Budget",
+    "CacheStats",
+    "CallObserver",
+    "CallRecord",
+    "CostTracker",
+    "DDSketch",
+    "ErrorInfo",
+    "Instrumentation",
+    "ModelLoad",
+    "ModelPrice",
+    "PerformanceMonitor",
+    "PriceTier",
+    "RateLimit",
+    "RateLimitState",
+    "RequestOutcome",
+    "ResponseCache",
+    "Snapshot",
+    "TokenEstimate",
+    "TrainingRun",
+    "UsageSummary",
+    "classify_error",
+    "cost_tracker",
+    "default_observers",
+    "estimate_tokens",
+    "instrument",
+    "instrument_anthropic",
+    "instrument_openai",
+    "parse_rate_limit_headers",
+    "performance_monitor",
+    "track_model_load",
+    "track_training",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'logmoji.llm' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"logmoji.llm.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -35,6 +35,7 @@ from typing import Any
 
 from logmoji import get_logger
 from logmoji.llm import _anthropic, _openai
+from logmoji.llm._defaults import default_observers, llm_settings
 from logmoji.llm._hooks import Patches
 from logmoji.llm._record import CallObserver
 from logmoji.llm._runtime import Runtime, Settings
@@ -111,13 +112,20 @@ class Instrumentation:
 def _settings(
     *,
     logger: Any,
-    capture_content: bool,
-    max_content_chars: int,
-    observers: Sequence[CallObserver],
+    capture_content: bool | None,
+    max_content_chars: int | None,
+    observers: Sequence[CallObserver] | None,
     progress_every: int,
     rate_limit_warning_ratio: float,
     clock: Callable[[], float],
 ) -> Settings:
+    defaults = llm_settings()
+    if capture_content is None:
+        capture_content = defaults.capture_content
+    if max_content_chars is None:
+        max_content_chars = defaults.max_content_chars
+    if observers is None:
+        observers = default_observers()
     if max_content_chars < 1:
         raise ValueError(f"max_content_chars must be at least 1, not {max_content_chars}")
     if progress_every < 1:
@@ -211,9 +219,9 @@ def instrument(
     client: Any,
     *,
     logger: Any = None,
-    capture_content: bool = False,
-    max_content_chars: int = 2000,
-    observers: Sequence[CallObserver] = (),
+    capture_content: bool | None = None,
+    max_content_chars: int | None = None,
+    observers: Sequence[CallObserver] | None = None,
     progress_every: int = 50,
     rate_limit_warning_ratio: float = 0.1,
     clock: Callable[[], float] = time.perf_counter,
@@ -226,10 +234,13 @@ def instrument(
         logger: The logger to use; default ``get_logger("llm.openai")`` or
             ``get_logger("llm.anthropic")``.
         capture_content: Log prompt and response text (fields ``prompt`` and
-            ``response``). Off by default: only sizes and counts are logged.
+            ``response``). Off by default (``TelemetryConfig.llm`` /
+            ``LOGMOJI_CAPTURE_CONTENT``): only sizes and counts are logged.
         max_content_chars: Longest captured text before it is cut with a marker.
         observers: Called with a :class:`~logmoji.llm._record.CallRecord` after
-            each call; their returned fields join the completed event.
+            each call; their returned fields join the completed event. By
+            default the process-wide cost tracker (which adds ``cost_usd``)
+            and performance monitor, as ``TelemetryConfig.llm`` sets them.
         progress_every: Log ``stream_progress`` (debug) every this many streamed tokens.
         rate_limit_warning_ratio: Log ``rate_limit_status`` as a warning when
             less than this fraction of any rate limit remains.
@@ -302,9 +313,9 @@ def _patch_init(handle: Instrumentation, cls: type) -> None:
 def instrument_openai(
     *,
     logger: Any = None,
-    capture_content: bool = False,
-    max_content_chars: int = 2000,
-    observers: Sequence[CallObserver] = (),
+    capture_content: bool | None = None,
+    max_content_chars: int | None = None,
+    observers: Sequence[CallObserver] | None = None,
     progress_every: int = 50,
     rate_limit_warning_ratio: float = 0.1,
     clock: Callable[[], float] = time.perf_counter,
@@ -333,9 +344,9 @@ def instrument_openai(
 def instrument_anthropic(
     *,
     logger: Any = None,
-    capture_content: bool = False,
-    max_content_chars: int = 2000,
-    observers: Sequence[CallObserver] = (),
+    capture_content: bool | None = None,
+    max_content_chars: int | None = None,
+    observers: Sequence[CallObserver] | None = None,
     progress_every: int = 50,
     rate_limit_warning_ratio: float = 0.1,
     clock: Callable[[], float] = time.perf_counter,

@@ -36,7 +36,9 @@ from logmoji.logger.emoji.types import EmojiSetConfig
 
 __all__ = [
     "LEVELS",
+    "LLMConfig",
     "LoggingConfig",
+    "ResolvedLLMConfig",
     "ResolvedLoggingConfig",
     "TelemetryConfig",
     "parse_level",
@@ -377,6 +379,65 @@ def _compile(pattern: object) -> re.Pattern[str]:
 
 
 @dataclass(frozen=True, slots=True)
+class ResolvedLLMConfig:
+    """The LLM settings with their final values."""
+
+    cost_tracking: bool
+    performance_monitoring: bool
+    capture_content: bool
+    max_content_chars: int
+
+
+@dataclass(frozen=True, slots=True)
+class LLMConfig:
+    """What instrumented LLM clients do by default. ``None``: environment, else default.
+
+    Args:
+        cost_tracking: Price each call and add ``cost_usd`` to its completed event
+            (``LOGMOJI_COSTS``, on); needs ``genai-prices`` (``logmoji[prices]``).
+        performance_monitoring: Keep latency and error-rate statistics per model and log
+            ``performance_metrics`` now and then (``LOGMOJI_MONITOR``, on).
+        capture_content: Log prompt and response text (``LOGMOJI_CAPTURE_CONTENT``, off).
+        max_content_chars: Longest captured text before it is cut.
+    """
+
+    cost_tracking: bool | None = None
+    performance_monitoring: bool | None = None
+    capture_content: bool | None = None
+    max_content_chars: int = 2000
+
+    def __post_init__(self) -> None:
+        _check_type("cost_tracking", self.cost_tracking, bool, "True or False")
+        _check_type("performance_monitoring", self.performance_monitoring, bool, "True or False")
+        _check_type("capture_content", self.capture_content, bool, "True or False")
+        if (
+            isinstance(self.max_content_chars, bool)
+            or not isinstance(self.max_content_chars, int)
+            or self.max_content_chars < 1
+        ):
+            raise ConfigurationError(
+                f"max_content_chars must be a positive int, not {self.max_content_chars!r}"
+            )
+
+    def resolve(self, environ: Mapping[str, str]) -> ResolvedLLMConfig:
+        """Return the final settings, reading ``environ`` for fields left out."""
+
+        def flag(value: bool | None, variable: str, default: bool) -> bool:
+            if value is not None:
+                return value
+            if variable in environ:
+                return _parse_bool(environ[variable], variable)
+            return default
+
+        return ResolvedLLMConfig(
+            cost_tracking=flag(self.cost_tracking, "LOGMOJI_COSTS", True),
+            performance_monitoring=flag(self.performance_monitoring, "LOGMOJI_MONITOR", True),
+            capture_content=flag(self.capture_content, "LOGMOJI_CAPTURE_CONTENT", False),
+            max_content_chars=self.max_content_chars,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class TelemetryConfig:
     """Everything :func:`~logmoji.setup.setup_telemetry` sets up.
 
@@ -384,14 +445,20 @@ class TelemetryConfig:
         service_name: Names the application in exported telemetry (``LOGMOJI_SERVICE_NAME``
             or ``OTEL_SERVICE_NAME`` when left out).
         logging: The logging settings.
+        llm: What instrumented LLM clients do by default.
     """
 
     service_name: str | None = None
     logging: LoggingConfig = field(default_factory=LoggingConfig)
+    llm: LLMConfig = field(default_factory=LLMConfig)
 
     def __post_init__(self) -> None:
         _check_type("service_name", self.service_name, str, "a string")
         if not isinstance(self.logging, LoggingConfig):
             raise ConfigurationError(
                 f"logging must be a LoggingConfig(...), not {type(self.logging).__name__}"
+            )
+        if not isinstance(self.llm, LLMConfig):
+            raise ConfigurationError(
+                f"llm must be an LLMConfig(...), not {type(self.llm).__name__}"
             )

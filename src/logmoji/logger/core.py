@@ -35,7 +35,7 @@ from logmoji.logger.config import LEVELS, LoggingConfig, ResolvedLoggingConfig
 from logmoji.logger.emoji._builtin import builtin_set
 from logmoji.logger.emoji.resolve import EmojiResolver
 from logmoji.logger.redact import SecretFieldMasker, SecretTextMasker
-from logmoji.logger.render import ConsoleRenderer, JSONRenderer, safe_repr
+from logmoji.logger.render import ConsoleRenderer, JSONRenderer, format_exception, safe_repr
 
 __all__ = ["Logger", "Processor", "get_logger", "level_for"]
 
@@ -105,8 +105,12 @@ class _Output:
             with self.lock:
                 try:
                     stream.write(text + "\n")
-                except UnicodeEncodeError:
-                    safe = text.encode("utf-8", "backslashreplace").decode("ascii", "replace")
+                except UnicodeEncodeError:  # surrogates, or an ASCII file: escape what it refuses
+                    encoding = str(getattr(stream, "encoding", None) or "ascii")
+                    try:
+                        safe = text.encode(encoding, "backslashreplace").decode(encoding)
+                    except (LookupError, UnicodeError):
+                        safe = text.encode("ascii", "backslashreplace").decode("ascii")
                     stream.write(safe + "\n")
                 stream.flush()
         # The application must go on when its log stream is closed or broken.
@@ -249,16 +253,26 @@ def _write_fallback(
         event = args[0] if args else kw.get("event")
         text = event if type(event) is str else safe_repr(event)
         text = text.encode("utf-8", "backslashreplace").decode("utf-8")[:2000]
-        name = getattr(logger, "name", "")
+        name = str(getattr(logger, "name", "")).encode("utf-8", "backslashreplace").decode()
         error = f"{type(exc).__name__}: {safe_repr(exc)[:500]}"
+        exc_info = kw.get("exc_info")
+        if exc_info is True:
+            # sys.exc_info() is now logmoji's own failure; the caller's exception is its context.
+            exc_info = exc.__context__
+        trace = format_exception(exc_info) if exc_info else None  # the one thing not to lose
+        if trace:
+            trace = trace.encode("utf-8", "backslashreplace").decode("utf-8")
         config = _STATE.config
         if config is not None and config.formatter == "json":
-            line = orjson.dumps(
-                {"level": method_name, "logger": name, "event": text, "logmoji_error": error}
-            ).decode()
+            fields = {"level": method_name, "logger": name, "event": text, "logmoji_error": error}
+            if trace:
+                fields["exception"] = trace
+            line = orjson.dumps(fields).decode()
         else:
             line = f"{method_name.upper()} {name} {text} logmoji_error={error!r}"
             line = line.replace("\r", "\\r").replace("\n", "\\n")
+            if trace:
+                line = f"{line}\n{trace}"
         masker = _STATE.text_masker
         if masker is not None:
             line = masker.mask(line)
@@ -316,7 +330,16 @@ def _ensure_configured() -> ResolvedLoggingConfig:
     if config is None:
         with _STATE.lock:
             if _STATE.config is None:
-                configure(LoggingConfig().resolve(os.environ))
+                try:
+                    configure(LoggingConfig().resolve(os.environ))
+                # No set-up ran to fail at, and a log call must not raise: use the defaults.
+                except ConfigurationError as exc:
+                    _last_resort(
+                        f"logmoji: {exc}; using the defaults "
+                        "(call setup_telemetry() to get this error at set-up)",
+                        None,
+                    )
+                    configure(LoggingConfig().resolve({}))
             config = _STATE.config
     assert config is not None
     return config
@@ -398,9 +421,10 @@ def configure(
 ) -> None:
     """Install ``config`` (already resolved) as the global logging configuration."""
     with _STATE.lock:
+        # Open before closing: a path that cannot be opened leaves the old set-up whole.
+        json_output = None if config.json_file is None else _open_json_output(config.json_file)
         _close_json_output()
-        if config.json_file is not None:
-            _STATE.json_output = _open_json_output(config.json_file)
+        _STATE.json_output = json_output
         if processors is None:
             processors, resolver, masker = build_processors(config, json_output=_STATE.json_output)
         else:
@@ -422,9 +446,10 @@ def configure(
 def _open_json_output(path: str) -> _Output:
     try:
         stream = open(path, "ab")  # noqa: SIM115 (kept open until reconfiguration)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        reason = getattr(exc, "strerror", None) or exc
         raise ConfigurationError(
-            f"json_file: cannot open {path!r} for appending: {exc.strerror}"
+            f"json_file: cannot open {path!r} for appending: {reason}"
         ) from None
     return _Output(stream)
 

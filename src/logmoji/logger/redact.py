@@ -281,11 +281,22 @@ class SecretTextMasker:
         return line
 
 
+# A key closing a JSON object key, with the value unquoted after it.
+_JSON_KEY_END = re.compile(r"""(?<!\\)"\s*:\s*\Z""")
+
+
 def _replacer(kind: str) -> Any:
     label = MASK if kind == "custom" else f"[REDACTED:{kind}]"
 
     def replace(match: re.Match[str]) -> str:
         keep = match.groupdict().get("keep")
-        return f"{keep}{label}" if keep else label
+        if not keep:
+            return label
+        # '"secret_count": 3' in a JSON line: a number, literal, list or object, which
+        # masking would turn into invalid JSON. A secret there is a string, or sits under
+        # a secret field name and was masked before rendering.
+        if _JSON_KEY_END.search(keep):
+            return match.group(0)
+        return f"{keep}{label}"
 
     return replace

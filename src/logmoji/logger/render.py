@@ -114,9 +114,10 @@ def _truncate(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     cut = limit
-    # Half a secret no longer looks like one to the masker: a word the cut runs
-    # through is dropped whole (unless it is very long; then its head is kept).
-    if text[cut] not in _WORD_BREAKS:
+    # Half a secret, or one cut off from what follows it ("user:pw" + "@host"), no
+    # longer looks like one to the masker: the word before the cut is dropped whole
+    # (unless it is very long; then its head is kept).
+    if text[cut - 1] not in _WORD_BREAKS:
         floor = max(0, cut - _MAX_CUT_WORD)
         while cut > floor and text[cut - 1] not in _WORD_BREAKS:
             cut -= 1
@@ -296,18 +297,28 @@ def _sanitize(
         return value if math.isfinite(value) else repr(value)
     if depth >= _MAX_DEPTH or id(value) in seen:
         return f"<{cls.__name__} cut: {'cycle' if id(value) in seen else 'too deep'}>"
+    try:
+        if isinstance(value, dict):
+            items = list(value.items())
+        elif isinstance(value, list | tuple | set | frozenset):
+            elements = list(value)
+        else:
+            return _sanitize(_json_default(value), limit, depth + 1, seen)
+    # A container subclass that cannot be read, say: show it as repr does, not the whole line.
+    except Exception:
+        return _sanitize(safe_repr(value), limit)
+    inner = seen | {id(value)}
     if isinstance(value, dict):
-        inner = seen | {id(value)}
         return {
-            (k if type(k) is str else safe_repr(k))
-            .encode("utf-8", "backslashreplace")
-            .decode(): _sanitize(v, limit, depth + 1, inner)
-            for k, v in list(value.items())
+            _truncate(
+                (k if type(k) is str else safe_repr(k))
+                .encode("utf-8", "backslashreplace")
+                .decode(),
+                limit,
+            ): _sanitize(v, limit, depth + 1, inner)
+            for k, v in items
         }
-    if isinstance(value, list | tuple | set | frozenset):
-        inner = seen | {id(value)}
-        return [_sanitize(v, limit, depth + 1, inner) for v in list(value)]
-    return _sanitize(_json_default(value), limit, depth + 1, seen)
+    return [_sanitize(v, limit, depth + 1, inner) for v in elements]
 
 
 class JSONRenderer:
@@ -364,6 +375,7 @@ class JSONRenderer:
                     "level": out.get("level"),
                     "logger": safe_repr(out.get("logger")),
                     "event": safe_repr(out.get("event"))[: self._max],
+                    "exception": _sanitize(out.get("exception"), self._max),
                     "logmoji_error": "event could not be serialized",
                 }
             )

@@ -12,6 +12,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from logmoji.logger.render import safe_repr
+
 __all__ = ["LogmojiHandler", "install"]
 
 _RECORD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
@@ -45,7 +47,7 @@ class LogmojiHandler(logging.Handler):
             try:
                 message: Any = record.getMessage()
             except Exception:  # a bad %-format in someone else's log call
-                message = f"{record.msg!r} % {record.args!r}"
+                message = f"{safe_repr(record.msg)} % {safe_repr(record.args)}"
             event: dict[str, Any] = {"event": message}
             for key, value in record.__dict__.items():
                 if key not in _RECORD_ATTRS and not key.startswith("_"):

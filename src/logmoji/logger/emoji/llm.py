@@ -70,6 +70,7 @@ class LLMEmojiSet(RuleBasedEmojiSet):
             note="cost tracking",
         ),
         EmojiRule("🌊", any_of=("stream*",), note="streaming response"),
+        EmojiRule("🚫", statuses=frozenset({"cancelled"}), note="cancelled by the caller"),
         EmojiRule(
             "📚",
             any_of=("train*", "epoch*", "fine", "finetun*"),

@@ -140,7 +140,7 @@ class EmojiResolver:
         try:
             key = (name, event, method_name, err, domain_field)
             entry = self._cache.get(key)
-        except TypeError:  # an unhashable event or domain value: resolve without caching
+        except Exception:  # an unhashable (or hostile __hash__) event or domain: skip the cache
             key = None
             entry = None
         if entry is None:

@@ -1,0 +1,81 @@
+"""The process-wide defaults of instrumented clients: cost tracker, monitor, content capture.
+
+:func:`~logmoji.setup.setup_telemetry` sets them from ``TelemetryConfig.llm``
+(or the environment); an ``instrument()`` call without ``observers=`` uses
+:func:`default_observers`. The tracker and monitor are made on first use and
+shared by every instrumented client, so their totals cover the whole process.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import threading
+from typing import TYPE_CHECKING
+
+from logmoji.logger.config import LLMConfig, ResolvedLLMConfig
+
+if TYPE_CHECKING:
+    from logmoji.llm._record import CallObserver
+    from logmoji.llm.costs import CostTracker
+    from logmoji.llm.monitor import PerformanceMonitor
+
+__all__ = ["configure", "cost_tracker", "default_observers", "llm_settings", "performance_monitor"]
+
+
+class _State:
+    lock = threading.Lock()
+    settings: ResolvedLLMConfig | None = None
+    tracker: CostTracker | None = None
+    monitor: PerformanceMonitor | None = None
+
+
+def configure(settings: ResolvedLLMConfig | None) -> None:
+    """Install ``settings`` (``None``: the environment, on next use); drop shared objects."""
+    with _State.lock:
+        _State.settings = settings
+        _State.tracker = None
+        _State.monitor = None
+
+
+def llm_settings() -> ResolvedLLMConfig:
+    """Return the LLM settings in force."""
+    settings = _State.settings
+    if settings is None:
+        settings = _State.settings = LLMConfig().resolve(os.environ)
+    return settings
+
+
+def cost_tracker() -> CostTracker:
+    """Return the process-wide :class:`~logmoji.llm.costs.CostTracker`."""
+    with _State.lock:
+        if _State.tracker is None:
+            from logmoji.llm.costs import CostTracker
+
+            _State.tracker = CostTracker()
+        return _State.tracker
+
+
+def performance_monitor() -> PerformanceMonitor:
+    """Return the process-wide :class:`~logmoji.llm.monitor.PerformanceMonitor`."""
+    with _State.lock:
+        if _State.monitor is None:
+            from logmoji.llm.monitor import PerformanceMonitor
+
+            _State.monitor = PerformanceMonitor()
+        return _State.monitor
+
+
+def default_observers() -> tuple[CallObserver, ...]:
+    """Return the observers instrumented clients use unless told otherwise.
+
+    The cost tracker is left out when ``genai-prices`` is not installed, so
+    instrumenting works without the ``prices`` extra.
+    """
+    settings = llm_settings()
+    observers: list[CallObserver] = []
+    if settings.cost_tracking and importlib.util.find_spec("genai_prices") is not None:
+        observers.append(cost_tracker())
+    if settings.performance_monitoring:
+        observers.append(performance_monitor())
+    return tuple(observers)
