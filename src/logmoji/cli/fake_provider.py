@@ -21,14 +21,24 @@ def add_parser(subparsers: Any) -> None:
         ),
     )
     parser.add_argument("--port", type=int, default=8787, help="port to listen on (default 8787)")
-    parser.add_argument("--latency", type=float, default=0.0,
-                        help="seconds before each response (default 0)")
-    parser.add_argument("--ttft", type=float, default=0.0,
-                        help="seconds before the first streamed token (default 0)")
-    parser.add_argument("--tokens-per-second", type=float, default=None,
-                        help="pace streamed tokens (default: as fast as possible)")
-    parser.add_argument("--reply-tokens", type=int, default=24,
-                        help="words in each reply (default 24)")
+    parser.add_argument(
+        "--latency", type=float, default=0.0, help="seconds before each response (default 0)"
+    )
+    parser.add_argument(
+        "--ttft",
+        type=float,
+        default=0.0,
+        help="seconds before the first streamed token (default 0)",
+    )
+    parser.add_argument(
+        "--tokens-per-second",
+        type=float,
+        default=None,
+        help="pace streamed tokens (default: as fast as possible)",
+    )
+    parser.add_argument(
+        "--reply-tokens", type=int, default=24, help="words in each reply (default 24)"
+    )
     parser.set_defaults(handler=run)
 
 
@@ -40,8 +50,13 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise CommandError(f"--port must be between 0 and 65535, not {args.port}")
     try:
-        serve(port=args.port, latency=args.latency, ttft=args.ttft,
-              tokens_per_second=args.tokens_per_second, reply_tokens=args.reply_tokens)
+        serve(
+            port=args.port,
+            latency=args.latency,
+            ttft=args.ttft,
+            tokens_per_second=args.tokens_per_second,
+            reply_tokens=args.reply_tokens,
+        )
     except OSError as exc:
         raise CommandError(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror}") from None
     return 0

@@ -10,7 +10,7 @@ that says what to write instead.
 field                      environment variable            default
 =========================  ==============================  =====================
 ``default_level``          ``LOGMOJI_LEVEL``               ``INFO``
-``module_levels``          ``LOGMOJI_MODULE_LEVELS``       httpx/httpcore: WARNING
+``module_levels``          ``LOGMOJI_MODULE_LEVELS``       SDK/httpx loggers: WARNING
                            (``llm.openai=debug,x=error``)
 ``formatter``              ``LOGMOJI_FORMAT``              ``console``
 ``das_emoji_prefix_enabled`` ``LOGMOJI_EMOJI`` (on/off)    on
@@ -57,9 +57,11 @@ _FORMATS = ("console", "json")
 _TRUE = frozenset({"1", "on", "true", "yes", "y"})
 _FALSE = frozenset({"0", "off", "false", "no", "n", ""})
 
-#: Loggers quieter by default: the SDKs log every HTTP request at INFO, which
-#: logmoji's own events already describe.
+#: Loggers quieter by default: the SDKs log every HTTP request and retry at
+#: INFO, which logmoji's own events (``llm.openai``, ``llm.anthropic``) describe.
 DEFAULT_MODULE_LEVELS: Mapping[str, int] = {
+    "openai": logging.WARNING,
+    "anthropic": logging.WARNING,
     "httpx": logging.WARNING,
     "httpx2": logging.WARNING,
     "httpcore": logging.WARNING,

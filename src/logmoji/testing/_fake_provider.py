@@ -363,21 +363,21 @@ class FakeLLMProvider:
     def openai_client(self, **kw: Any) -> openai.OpenAI:
         """Return an ``openai.OpenAI`` client for this server; ``kw`` overrides options."""
         _require("openai")
-        import openai  # noqa: PLC0415 - logmoji must not import SDKs until asked
+        import openai
 
         return openai.OpenAI(**{"api_key": "sk-fake", "base_url": self.openai_base_url, **kw})
 
     def async_openai_client(self, **kw: Any) -> openai.AsyncOpenAI:
         """Return an ``openai.AsyncOpenAI`` client for this server."""
         _require("openai")
-        import openai  # noqa: PLC0415 - logmoji must not import SDKs until asked
+        import openai
 
         return openai.AsyncOpenAI(**{"api_key": "sk-fake", "base_url": self.openai_base_url, **kw})
 
     def anthropic_client(self, **kw: Any) -> anthropic.Anthropic:
         """Return an ``anthropic.Anthropic`` client for this server."""
         _require("anthropic")
-        import anthropic  # noqa: PLC0415 - logmoji must not import SDKs until asked
+        import anthropic
 
         options = {"api_key": "sk-ant-fake", "base_url": self.anthropic_base_url, **kw}
         return anthropic.Anthropic(**options)
@@ -385,7 +385,7 @@ class FakeLLMProvider:
     def async_anthropic_client(self, **kw: Any) -> anthropic.AsyncAnthropic:
         """Return an ``anthropic.AsyncAnthropic`` client for this server."""
         _require("anthropic")
-        import anthropic  # noqa: PLC0415 - logmoji must not import SDKs until asked
+        import anthropic
 
         options = {"api_key": "sk-ant-fake", "base_url": self.anthropic_base_url, **kw}
         return anthropic.AsyncAnthropic(**options)
