@@ -1,0 +1,111 @@
+"""Auto-instrumentation: instrument the OpenAI and Anthropic SDKs as soon as a program imports them.
+
+:func:`enable` installs a post-import hook: when ``openai`` or ``anthropic``
+is imported (now or later), :func:`~logmoji.llm.instrument_openai` /
+:func:`~logmoji.llm.instrument_anthropic` run, so every client the program
+creates is instrumented. Programs that never import an SDK pay nothing.
+``logmoji run`` uses it; call it yourself at start-up for the same effect.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.machinery
+import sys
+import threading
+from collections.abc import Sequence
+from types import ModuleType
+from typing import Any, ClassVar
+
+__all__ = ["disable", "enable"]
+
+_SDKS = ("openai", "anthropic")
+
+
+class _State:
+    lock = threading.Lock()
+    finder: _Finder | None = None
+    handles: ClassVar[list[Any]] = []
+
+
+def _instrument(name: str) -> None:
+    try:
+        module = importlib.import_module("logmoji.llm.instrument")
+        _State.handles.append(getattr(module, f"instrument_{name}")())
+    except Exception as exc:  # the program must run even if instrumenting fails
+        from logmoji import get_logger
+
+        get_logger("llm").warning(
+            "auto_instrumentation_failed",
+            sdk=name,
+            error_type=type(exc).__name__,
+            error_message=str(exc)[:200],
+        )
+
+
+class _Loader(importlib.abc.Loader):
+    """Run the SDK's own loader, then instrument it."""
+
+    def __init__(self, loader: importlib.abc.Loader, name: str) -> None:
+        self._loader = loader
+        self._name = name
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        self._loader.exec_module(module)
+        _instrument(self._name)
+
+
+class _Finder(importlib.abc.MetaPathFinder):
+    """Find the SDKs' top-level packages with the next finders and wrap their loaders."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self._pending = set(names)
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname not in self._pending:
+            return None
+        self._pending.discard(fullname)
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None and spec.loader is not None:
+                spec.loader = _Loader(spec.loader, fullname)
+                return spec
+        return None
+
+
+def enable(sdks: Sequence[str] = _SDKS) -> None:
+    """Instrument ``sdks`` when they are imported (at once, if they already are)."""
+    unknown = set(sdks) - set(_SDKS)
+    if unknown:
+        raise ValueError(f"auto-instrumentation knows {', '.join(_SDKS)}, not {sorted(unknown)}")
+    with _State.lock:
+        if _State.finder is not None:
+            return
+        waiting = []
+        for name in sdks:
+            if name in sys.modules:
+                _instrument(name)
+            else:
+                waiting.append(name)
+        _State.finder = _Finder(waiting)
+        sys.meta_path.insert(0, _State.finder)
+
+
+def disable() -> None:
+    """Remove the import hook and undo every instrumentation it made."""
+    with _State.lock:
+        if _State.finder is not None:
+            if _State.finder in sys.meta_path:
+                sys.meta_path.remove(_State.finder)
+            _State.finder = None
+        for handle in _State.handles:
+            handle.uninstrument()
+        _State.handles.clear()
