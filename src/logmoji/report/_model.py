@@ -1,0 +1,244 @@
+"""The usage report as frozen data, and its JSON form.
+
+Quantiles are exact and use the *nearest-rank* definition: the p-th
+percentile of ``n`` sorted values is the value at 1-based rank
+``ceil(p * n / 100)``, so it is always a value that was logged (p50 of
+``[10, 20, 30, 40]`` is 20; p95 and p99 are 40).
+
+``Report.to_dict()`` (what ``logmoji report --json`` prints) has these keys,
+which stay stable within ``"schema": "logmoji.report/1"``::
+
+    schema, sources, group_by,
+    lines:    total, calls, other_events, skipped, outside_window
+    window:   since, until, first, last          (ISO 8601 UTC or null)
+    total:    <summary>
+    groups:   [<summary> + group: {field: value}]  (most requests first)
+    timeline: bucket_seconds, buckets: [{start, requests, failed}]
+    latency_buckets_ms: upper bounds of the latency histogram buckets
+
+    <summary>: requests, succeeded, failed, cancelled, error_rate,
+        errors: {category: count}, input_tokens, output_tokens, cached_tokens,
+        reasoning_tokens, cost_usd, priced_requests, retries,
+        latency_ms / ttft_ms / tokens_per_second: {count, mean, p50, p95, p99, max},
+        latency_histogram: [count per latency bucket]
+
+``cost_usd`` sums the calls that carried a cost (``priced_requests`` of them);
+``mean`` and the quantiles are ``null`` when ``count`` is 0.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "LATENCY_EDGES_MS",
+    "SCHEMA",
+    "Distribution",
+    "Report",
+    "TimeBucket",
+    "UsageSummary",
+    "histogram",
+    "quantile",
+]
+
+SCHEMA = "logmoji.report/1"
+#: Upper bounds (exclusive, in ms) of the latency histogram buckets; one more bucket follows.
+LATENCY_EDGES_MS: tuple[float, ...] = (100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000)
+
+
+def quantile(sorted_values: Sequence[float], percent: int) -> float | None:
+    """Return the nearest-rank ``percent``-th percentile of ``sorted_values``, ``None`` if empty."""
+    n = len(sorted_values)
+    if n == 0:
+        return None
+    rank = -(-percent * n // 100)  # ceil without floats, so p95 of 20 values is rank 19
+    return sorted_values[max(rank, 1) - 1]
+
+
+def histogram(sorted_values: Sequence[float], edges: Sequence[float]) -> tuple[int, ...]:
+    """Count ``sorted_values`` per bucket: below ``edges[0]``, between edges, then the rest."""
+    cuts = [bisect_left(sorted_values, edge) for edge in edges]
+    bounds = [0, *cuts, len(sorted_values)]
+    return tuple(bounds[i + 1] - bounds[i] for i in range(len(bounds) - 1))
+
+
+@dataclass(frozen=True, slots=True)
+class Distribution:
+    """Summarize a list of numbers: count, mean, nearest-rank p50/p95/p99 and maximum."""
+
+    count: int = 0
+    mean: float | None = None
+    p50: float | None = None
+    p95: float | None = None
+    p99: float | None = None
+    max: float | None = None
+
+    @classmethod
+    def of(cls, sorted_values: Sequence[float]) -> Distribution:
+        """Return the distribution of ``sorted_values`` (ascending)."""
+        if not sorted_values:
+            return cls()
+        return cls(
+            count=len(sorted_values),
+            mean=round(math.fsum(sorted_values) / len(sorted_values), 3),
+            p50=quantile(sorted_values, 50),
+            p95=quantile(sorted_values, 95),
+            p99=quantile(sorted_values, 99),
+            max=sorted_values[-1],
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON form."""
+        return {
+            "count": self.count,
+            "mean": self.mean,
+            "p50": self.p50,
+            "p95": self.p95,
+            "p99": self.p99,
+            "max": self.max,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class UsageSummary:
+    """The usage of one group of calls (or of all of them).
+
+    Attributes:
+        key: The group's values, in the order of :attr:`Report.group_by`
+            (empty for the total).
+        errors: ``(category, count)`` pairs, most frequent first.
+        latency_histogram: Calls per latency bucket (see :data:`LATENCY_EDGES_MS`).
+    """
+
+    key: tuple[object, ...] = ()
+    requests: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    errors: tuple[tuple[str, int], ...] = ()
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cached_tokens: int = 0
+    reasoning_tokens: int = 0
+    cost_usd: float = 0.0
+    priced_requests: int = 0
+    retries: int = 0
+    latency_ms: Distribution = Distribution()
+    ttft_ms: Distribution = Distribution()
+    tokens_per_second: Distribution = Distribution()
+    latency_histogram: tuple[int, ...] = ()
+
+    @property
+    def error_rate(self) -> float:
+        """Failed calls as a fraction of all calls (cancelled ones are not failures)."""
+        return self.failed / self.requests if self.requests else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON form (without the group key)."""
+        return {
+            "requests": self.requests,
+            "succeeded": self.succeeded,
+            "failed": self.failed,
+            "cancelled": self.cancelled,
+            "error_rate": round(self.error_rate, 6),
+            "errors": dict(self.errors),
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "cached_tokens": self.cached_tokens,
+            "reasoning_tokens": self.reasoning_tokens,
+            "cost_usd": self.cost_usd,
+            "priced_requests": self.priced_requests,
+            "retries": self.retries,
+            "latency_ms": self.latency_ms.to_dict(),
+            "ttft_ms": self.ttft_ms.to_dict(),
+            "tokens_per_second": self.tokens_per_second.to_dict(),
+            "latency_histogram": list(self.latency_histogram),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TimeBucket:
+    """Calls that ended in one interval of the timeline (``start`` in ISO 8601 UTC)."""
+
+    start: str
+    requests: int
+    failed: int
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """What ``logmoji report`` found in its input.
+
+    Attributes:
+        group_by: The fields calls are grouped by.
+        groups: One summary per group, most requests first.
+        total: All calls together.
+        lines: Non-empty lines read.
+        calls: Lines that are LLM calls inside the time window.
+        other_events: JSON log events that are not LLM calls.
+        skipped: Lines that are not JSON log events (malformed or foreign).
+        outside_window: Calls left out by ``since``/``until``.
+        since: Start of the window, ISO 8601 UTC, if any.
+        until: End of the window (exclusive), ISO 8601 UTC, if any.
+        first: Time of the first call counted.
+        last: Time of the last call counted.
+        bucket_seconds: Width of the timeline's buckets.
+        timeline: Calls per time bucket, oldest first, gaps included.
+        sources: The inputs read, as given.
+    """
+
+    group_by: tuple[str, ...]
+    groups: tuple[UsageSummary, ...]
+    total: UsageSummary
+    lines: int = 0
+    calls: int = 0
+    other_events: int = 0
+    skipped: int = 0
+    outside_window: int = 0
+    since: str | None = None
+    until: str | None = None
+    first: str | None = None
+    last: str | None = None
+    bucket_seconds: int = 60
+    timeline: tuple[TimeBucket, ...] = ()
+    sources: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON form documented in this module."""
+        groups = []
+        for group in self.groups:
+            entry: dict[str, Any] = {"group": dict(zip(self.group_by, group.key, strict=True))}
+            entry.update(group.to_dict())
+            groups.append(entry)
+        return {
+            "schema": SCHEMA,
+            "sources": list(self.sources),
+            "group_by": list(self.group_by),
+            "lines": {
+                "total": self.lines,
+                "calls": self.calls,
+                "other_events": self.other_events,
+                "skipped": self.skipped,
+                "outside_window": self.outside_window,
+            },
+            "window": {
+                "since": self.since,
+                "until": self.until,
+                "first": self.first,
+                "last": self.last,
+            },
+            "total": self.total.to_dict(),
+            "groups": groups,
+            "timeline": {
+                "bucket_seconds": self.bucket_seconds,
+                "buckets": [
+                    {"start": b.start, "requests": b.requests, "failed": b.failed}
+                    for b in self.timeline
+                ],
+            },
+            "latency_buckets_ms": list(LATENCY_EDGES_MS),
+        }
