@@ -7,6 +7,9 @@ ending: ``{operation}_request_completed`` ✨ / ``_failed`` / ``_cancelled``, or
 for a stream ``stream_started`` 🌊 followed by ``stream_completed`` /
 ``stream_failed`` / ``stream_cancelled``. Every method that logs catches its
 own errors: instrumentation must never change what the caller gets.
+
+Observers with ``start_call`` open a scope per call (an OpenTelemetry span):
+the call's events are logged inside it and it ends after the ending event.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from logmoji.llm._record import CallRecord
-from logmoji.llm._runtime import Runtime
+from logmoji.llm._runtime import CallScope, Runtime
 from logmoji.llm.errors import classify_error
 from logmoji.llm.ratelimits import parse_rate_limit_headers, parse_retry_after
 from logmoji.llm.tokens import TokenEstimate
@@ -97,6 +100,7 @@ class Call:
         "request_id",
         "retries",
         "rt",
+        "scopes",
         "started_at",
         "stream",
     )
@@ -112,6 +116,23 @@ class Call:
         self.request_id: str | None = None
         self.retries = 0
         self.rate_logged = False
+        self.scopes: tuple[CallScope, ...] = ()
+
+    def _emit(self, level: str, event: str, fields: dict[str, object]) -> None:
+        """Log one event of the call, inside its scopes if it has any."""
+        if not self.scopes:
+            self.rt.emit(level, event, fields)
+            return
+        with self.rt.activate(self.scopes):
+            self.rt.emit(level, event, fields)
+
+    def _end_scopes(self, record: CallRecord | None, fields: dict[str, object]) -> None:
+        """Close the call's scopes, once; without a record (a logmoji bug) as failed."""
+        scopes, self.scopes = self.scopes, ()
+        if scopes:
+            if record is None:
+                record = self._record(None, success=False, error_category="instrumentation_error")
+            self.rt.end_scopes(scopes, record, fields)
 
     def _base(self) -> dict[str, object]:
         return {
@@ -128,6 +149,8 @@ class Call:
         """Check budgets (may raise :class:`BudgetExceededError`), log 💭, start the clock."""
         self.rt.before_call(self.operation, self.prompt.model)
         try:
+            if self.rt.settings.observers:
+                self.scopes = self.rt.open_scopes(self.operation, self.prompt.model)
             prompt = self.prompt
             fields = self._base()
             fields["message_count"] = prompt.message_count
@@ -137,7 +160,7 @@ class Call:
             fields["stream"] = self.stream
             if prompt.text is not None:
                 fields["prompt"] = truncate(prompt.text, self.rt.settings.max_content_chars)
-            self.rt.emit("info", f"{self.operation}_request_started", fields)
+            self._emit("info", f"{self.operation}_request_started", fields)
             self.started_at = self.rt.settings.clock()
         except Exception as exc:  # logging must not stop the request
             self.rt.internal_error("start", exc)
@@ -164,7 +187,7 @@ class Call:
         fields = self._base()
         fields["request_id"] = self.request_id
         fields.update(state.to_fields())
-        self.rt.emit("warning" if low else "debug", "rate_limit_status", _drop_none(fields))
+        self._emit("warning" if low else "debug", "rate_limit_status", _drop_none(fields))
 
     def on_retry(self, status_code: int | None, headers: Mapping[str, str] | None) -> None:
         """Count a retry the SDK is about to make and log 🚦."""
@@ -183,7 +206,9 @@ class Call:
             retry_after = parse_retry_after(headers)
             if retry_after is not None:
                 fields["retry_after"] = retry_after
-            self.rt.emit("info", "request_retried", fields)
+            self._emit("info", "request_retried", fields)
+            if self.scopes:
+                self.rt.note_scopes(self.scopes, "request_retried", fields)
         except Exception as exc:  # the SDK's retry must go ahead regardless
             self.rt.internal_error("on_retry", exc)
 
@@ -213,7 +238,8 @@ class Call:
         outcome: Outcome | None,
         category: str | None,
     ) -> None:
-        """Add the observers' fields and log the call's one ending."""
+        """Add the observers' fields, log the call's one ending and close its scopes."""
+        record = None
         if self.rt.settings.observers:
             duration = fields.get("duration_ms")
             ttft = fields.get("ttft_ms")
@@ -225,7 +251,9 @@ class Call:
                 error_category=category,
             )
             fields.update(self.rt.observe(record))
-        self.rt.emit(level, event, _drop_none(fields))
+        fields = _drop_none(fields)
+        self._emit(level, event, fields)
+        self._end_scopes(record, fields)
 
     def _error_fields(self, exc: BaseException, fields: dict[str, object]) -> str:
         """Add the classified error of ``exc`` to ``fields``; return its category."""
@@ -255,6 +283,7 @@ class Call:
             self._finish("info", f"{self.operation}_request_completed", fields, outcome, None)
         except Exception as exc:  # the caller's result must be returned regardless
             self.rt.internal_error("completed", exc)
+            self._end_scopes(None, {})
 
     def failed(self, exc: BaseException) -> None:
         """Log the failure of a call, classified, or its cancellation (a ``BaseException``)."""
@@ -272,6 +301,7 @@ class Call:
             self._finish(level, event, fields, None, category)
         except Exception as err:  # the caller's exception must propagate unchanged
             self.rt.internal_error("failed", err)
+            self._end_scopes(None, {})
 
     def stream_started(self) -> None:
         """Log 🌊 once the stream's headers are in."""
@@ -282,7 +312,7 @@ class Call:
             if self.headers_at is not None:
                 fields["time_to_headers_ms"] = self._elapsed_ms(self.headers_at)
             fields["retries"] = self.retries
-            self.rt.emit("info", "stream_started", _drop_none(fields))
+            self._emit("info", "stream_started", _drop_none(fields))
         except Exception as exc:  # the caller's stream must be returned regardless
             self.rt.internal_error("stream_started", exc)
 
@@ -294,12 +324,20 @@ class Call:
         fields["tokens_streamed"] = tracker.deltas
         fields["chunks"] = tracker.chunks
         fields["elapsed_ms"] = self._elapsed_ms()
-        self.rt.emit("debug", "stream_progress", fields)
+        self._emit("debug", "stream_progress", fields)
 
     def stream_ended(
         self, tracker: StreamTracker, kind: str, exc: BaseException | None, reason: str | None
     ) -> None:
         """Log the one ending of a stream: ``completed``, ``failed`` or ``cancelled``."""
+        try:
+            self._log_stream_end(tracker, kind, exc, reason)
+        finally:
+            self._end_scopes(None, {})  # closed already, unless logging the end failed
+
+    def _log_stream_end(
+        self, tracker: StreamTracker, kind: str, exc: BaseException | None, reason: str | None
+    ) -> None:
         end = self.rt.settings.clock()
         outcome = tracker.outcome()
         fields = self._base()

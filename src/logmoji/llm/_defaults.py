@@ -4,6 +4,8 @@
 (or the environment); an ``instrument()`` call without ``observers=`` uses
 :func:`default_observers`. The tracker and monitor are made on first use and
 shared by every instrumented client, so their totals cover the whole process.
+When OpenTelemetry export is on, its span and metrics observers come last,
+so they see the fields (the cost) the others add.
 """
 
 from __future__ import annotations
@@ -28,14 +30,21 @@ class _State:
     settings: ResolvedLLMConfig | None = None
     tracker: CostTracker | None = None
     monitor: PerformanceMonitor | None = None
+    telemetry: tuple[CallObserver, ...] = ()
 
 
-def configure(settings: ResolvedLLMConfig | None) -> None:
-    """Install ``settings`` (``None``: the environment, on next use); drop shared objects."""
+def configure(settings: ResolvedLLMConfig | None, telemetry: tuple[CallObserver, ...] = ()) -> None:
+    """Install ``settings`` (``None``: the environment, on next use); drop shared objects.
+
+    Args:
+        settings: The LLM settings.
+        telemetry: Observers of the OpenTelemetry export, added to the defaults.
+    """
     with _State.lock:
         _State.settings = settings
         _State.tracker = None
         _State.monitor = None
+        _State.telemetry = tuple(telemetry)
 
 
 def llm_settings() -> ResolvedLLMConfig:
@@ -70,7 +79,8 @@ def default_observers() -> tuple[CallObserver, ...]:
     """Return the observers instrumented clients use unless told otherwise.
 
     The cost tracker is left out when ``genai-prices`` is not installed, so
-    instrumenting works without the ``prices`` extra.
+    instrumenting works without the ``prices`` extra. The OpenTelemetry
+    observers are there while export is on.
     """
     settings = llm_settings()
     observers: list[CallObserver] = []
@@ -78,4 +88,5 @@ def default_observers() -> tuple[CallObserver, ...]:
         observers.append(cost_tracker())
     if settings.performance_monitoring:
         observers.append(performance_monitor())
+    observers.extend(_State.telemetry)
     return tuple(observers)

@@ -19,6 +19,9 @@ field                      environment variable            default
 ``redact``                 ``LOGMOJI_REDACT`` (on/off)     on
 ``json_file``              ``LOGMOJI_JSON_FILE``           none
 =========================  ==============================  =====================
+
+OpenTelemetry export (:class:`OTelConfig`, ``TelemetryConfig.otel``) reads the
+standard ``OTEL_*`` variables; its table is in :mod:`logmoji.logger._otel_config`.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any, Literal
 
 from logmoji.exceptions import ConfigurationError
+from logmoji.logger._otel_config import OTelConfig, ResolvedOTelConfig
 from logmoji.logger.emoji._builtin import BUILTIN_SET_NAMES
 from logmoji.logger.emoji.types import EmojiSetConfig
 
@@ -38,8 +42,10 @@ __all__ = [
     "LEVELS",
     "LLMConfig",
     "LoggingConfig",
+    "OTelConfig",
     "ResolvedLLMConfig",
     "ResolvedLoggingConfig",
+    "ResolvedOTelConfig",
     "TelemetryConfig",
     "parse_level",
 ]
@@ -448,11 +454,15 @@ class TelemetryConfig:
             or ``OTEL_SERVICE_NAME`` when left out).
         logging: The logging settings.
         llm: What instrumented LLM clients do by default.
+        otel: OpenTelemetry export (the ``otel`` extra); ``None`` reads the
+            standard ``OTEL_*`` variables, so ``OTEL_EXPORTER_OTLP_ENDPOINT``
+            alone turns it on. See ``docs/opentelemetry.md``.
     """
 
     service_name: str | None = None
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     llm: LLMConfig = field(default_factory=LLMConfig)
+    otel: OTelConfig | None = None
 
     def __post_init__(self) -> None:
         _check_type("service_name", self.service_name, str, "a string")
@@ -463,4 +473,8 @@ class TelemetryConfig:
         if not isinstance(self.llm, LLMConfig):
             raise ConfigurationError(
                 f"llm must be an LLMConfig(...), not {type(self.llm).__name__}"
+            )
+        if self.otel is not None and not isinstance(self.otel, OTelConfig):
+            raise ConfigurationError(
+                f"otel must be an OTelConfig(...), not {type(self.otel).__name__}"
             )

@@ -1,0 +1,226 @@
+"""Name LLM calls the way the OpenTelemetry GenAI semantic conventions do.
+
+One mapping, used by log records, spans and metrics alike, so the three agree:
+
+==============================  =======================================  ======================
+logmoji field                   GenAI attribute                          on
+==============================  =======================================  ======================
+``provider``                    ``gen_ai.provider.name``                 logs, spans, metrics
+``operation``                   ``gen_ai.operation.name`` (see below)    logs, spans, metrics
+``model``                       ``gen_ai.request.model``                 logs, spans, metrics
+``response_model``              ``gen_ai.response.model``                logs, spans, metrics
+``prompt_tokens``               ``gen_ai.usage.input_tokens``            logs, spans
+``completion_tokens``           ``gen_ai.usage.output_tokens``           logs, spans
+``cached_tokens``               ``gen_ai.usage.cache_read.input_tokens`` logs, spans
+``cache_write_tokens``          ``gen_ai.usage.cache_creation.input_tokens``  logs, spans
+``reasoning_tokens``            ``gen_ai.usage.reasoning.output_tokens`` logs, spans
+``finish_reason``               ``gen_ai.response.finish_reasons``       logs, spans
+``response_id``                 ``gen_ai.response.id``                   logs, spans
+``error_type``                  ``error.type``                           logs, spans, metrics
+==============================  =======================================  ======================
+
+Input tokens include cached ones and output tokens include reasoning ones, as
+the conventions ask. Operations: ``chat``, ``responses`` (OpenAI's Responses
+API) and ``messages`` (Anthropic) are all ``chat``; ``embeddings`` stays
+``embeddings``; logmoji's own name is kept in ``logmoji.llm.operation``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from opentelemetry.util.types import AttributeValue
+
+from logmoji.llm._record import CallRecord
+
+__all__ = [
+    "COST",
+    "DURATION",
+    "DURATION_BUCKETS",
+    "OPERATION",
+    "PROVIDER",
+    "REQUEST_MODEL",
+    "TIME_TO_FIRST_CHUNK",
+    "TOKEN_BUCKETS",
+    "TOKEN_TYPE",
+    "TOKEN_USAGE",
+    "TTFC_BUCKETS",
+    "call_attributes",
+    "end_attributes",
+    "event_attributes",
+    "metric_attributes",
+    "operation_name",
+]
+
+PROVIDER = "gen_ai.provider.name"
+OPERATION = "gen_ai.operation.name"
+REQUEST_MODEL = "gen_ai.request.model"
+RESPONSE_MODEL = "gen_ai.response.model"
+RESPONSE_ID = "gen_ai.response.id"
+FINISH_REASONS = "gen_ai.response.finish_reasons"
+INPUT_TOKENS = "gen_ai.usage.input_tokens"
+OUTPUT_TOKENS = "gen_ai.usage.output_tokens"
+CACHE_READ_TOKENS = "gen_ai.usage.cache_read.input_tokens"
+CACHE_CREATION_TOKENS = "gen_ai.usage.cache_creation.input_tokens"
+REASONING_TOKENS = "gen_ai.usage.reasoning.output_tokens"
+REQUEST_STREAM = "gen_ai.request.stream"
+RESPONSE_TTFC = "gen_ai.response.time_to_first_chunk"
+ERROR_TYPE = "error.type"
+TOKEN_TYPE = "gen_ai.token.type"
+
+DURATION = "gen_ai.client.operation.duration"
+TOKEN_USAGE = "gen_ai.client.token.usage"
+TIME_TO_FIRST_CHUNK = "gen_ai.client.operation.time_to_first_chunk"
+COST = "logmoji.llm.cost"
+
+#: Bucket boundaries the GenAI metrics conventions give (seconds; tokens).
+DURATION_BUCKETS = (
+    0.01,
+    0.02,
+    0.04,
+    0.08,
+    0.16,
+    0.32,
+    0.64,
+    1.28,
+    2.56,
+    5.12,
+    10.24,
+    20.48,
+    40.96,
+    81.92,
+)
+TTFC_BUCKETS = DURATION_BUCKETS
+TOKEN_BUCKETS = (
+    1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,
+)  # fmt: skip
+
+_OPERATIONS = {"chat": "chat", "responses": "chat", "messages": "chat", "embeddings": "embeddings"}
+_EVENT_TEXT = (
+    ("provider", PROVIDER),
+    ("model", REQUEST_MODEL),
+    ("response_model", RESPONSE_MODEL),
+    ("response_id", RESPONSE_ID),
+    ("error_type", ERROR_TYPE),
+)
+_EVENT_COUNTS = (
+    ("prompt_tokens", INPUT_TOKENS),
+    ("input_tokens", INPUT_TOKENS),
+    ("completion_tokens", OUTPUT_TOKENS),
+    ("output_tokens", OUTPUT_TOKENS),
+    ("cached_tokens", CACHE_READ_TOKENS),
+    ("cache_write_tokens", CACHE_CREATION_TOKENS),
+    ("reasoning_tokens", REASONING_TOKENS),
+)
+# An event with a model and one of these is about an LLM call (not, say, an ORM model).
+_LLM_MARKERS = frozenset(
+    {"provider", "operation", "prompt_tokens", "completion_tokens", "input_tokens", "output_tokens"}
+)
+
+
+def operation_name(operation: str) -> str:
+    """Return the GenAI ``gen_ai.operation.name`` of a logmoji operation."""
+    return _OPERATIONS.get(operation, operation)
+
+
+def _count(value: object) -> bool:
+    return type(value) is int and value >= 0
+
+
+def event_attributes(fields: Mapping[str, Any]) -> dict[str, AttributeValue]:
+    """Return the GenAI attributes of a log event's fields (none unless it is about an LLM call)."""
+    model = fields.get("model")
+    if type(model) is not str or _LLM_MARKERS.isdisjoint(fields.keys()):
+        return {}
+    out: dict[str, AttributeValue] = {}
+    for key, name in _EVENT_TEXT:
+        value = fields.get(key)
+        if type(value) is str:
+            out[name] = value
+    for key, name in _EVENT_COUNTS:
+        value = fields.get(key)
+        if _count(value):
+            out[name] = value
+    operation = fields.get("operation")
+    if type(operation) is str:
+        out[OPERATION] = operation_name(operation)
+    reason = fields.get("finish_reason")
+    if type(reason) is str:
+        out[FINISH_REASONS] = (reason,)
+    return out
+
+
+def call_attributes(provider: str, operation: str, model: str) -> dict[str, AttributeValue]:
+    """Return the attributes a call has from its start: provider, operation, model."""
+    return {
+        OPERATION: operation_name(operation),
+        PROVIDER: provider,
+        REQUEST_MODEL: model,
+        "logmoji.llm.operation": operation,
+    }
+
+
+def _failed(record: CallRecord) -> bool:
+    return not record.success and record.error_category != "cancelled"
+
+
+def _error_type(record: CallRecord, fields: Mapping[str, Any]) -> str:
+    error_type = fields.get("error_type")
+    if type(error_type) is str and error_type:
+        return error_type
+    return record.error_category or "_OTHER"
+
+
+def end_attributes(record: CallRecord, fields: Mapping[str, Any]) -> dict[str, AttributeValue]:
+    """Return the attributes a call's span learns at its end, from its record and event."""
+    out: dict[str, AttributeValue] = {REQUEST_STREAM: record.stream}
+    if record.response_model is not None:
+        out[RESPONSE_MODEL] = record.response_model
+    for value, name in (
+        (record.input_tokens, INPUT_TOKENS),
+        (record.output_tokens, OUTPUT_TOKENS),
+        (record.cached_tokens, CACHE_READ_TOKENS),
+        (record.cache_write_tokens, CACHE_CREATION_TOKENS),
+        (record.reasoning_tokens, REASONING_TOKENS),
+    ):
+        if value is not None:
+            out[name] = value
+    response_id = fields.get("response_id")
+    if type(response_id) is str:
+        out[RESPONSE_ID] = response_id
+    reason = fields.get("finish_reason")
+    if type(reason) is str:
+        out[FINISH_REASONS] = (reason,)
+    if record.stream and record.ttft_ms is not None:
+        out[RESPONSE_TTFC] = record.ttft_ms / 1000.0
+    out["logmoji.llm.retries"] = record.retries
+    if record.request_id is not None:
+        out["logmoji.llm.request_id"] = record.request_id
+    cost = fields.get("cost_usd")
+    if type(cost) is float:
+        out["logmoji.llm.cost_usd"] = cost
+    if record.success:
+        out["logmoji.llm.outcome"] = "completed"
+    elif _failed(record):
+        out["logmoji.llm.outcome"] = "failed"
+        out[ERROR_TYPE] = _error_type(record, fields)
+    else:
+        out["logmoji.llm.outcome"] = "cancelled"
+    return out
+
+
+def metric_attributes(
+    record: CallRecord, fields: Mapping[str, Any], *, with_error: bool = False
+) -> dict[str, AttributeValue]:
+    """Return the attributes of a call's metric points (``error.type`` on failure if asked)."""
+    out: dict[str, AttributeValue] = {
+        OPERATION: operation_name(record.operation),
+        PROVIDER: record.provider,
+        REQUEST_MODEL: record.model,
+    }
+    if record.response_model is not None:
+        out[RESPONSE_MODEL] = record.response_model
+    if with_error and _failed(record):
+        out[ERROR_TYPE] = _error_type(record, fields)
+    return out
