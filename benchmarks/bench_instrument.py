@@ -52,7 +52,7 @@ from logmoji import LoggingConfig, TelemetryConfig, get_logger, setup_telemetry
 from logmoji.llm._call import Call
 from logmoji.llm._openai import CHAT, ChatTracker
 from logmoji.llm._runtime import Runtime, Settings
-from logmoji.llm.instrument import instrument
+from logmoji.llm.instrumentation import instrument
 from logmoji.llm.streams import _watch
 
 MESSAGES: Any = [{"role": "user", "content": "Name three rivers of Europe, briefly."}]

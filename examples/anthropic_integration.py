@@ -27,8 +27,8 @@ from typing import Any
 import anthropic
 
 from logmoji import get_logger
+from logmoji.llm import instrument
 from logmoji.llm.errors import classify_error
-from logmoji.llm.instrument import instrument
 from logmoji.testing import FakeLLMProvider
 
 

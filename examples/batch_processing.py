@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 import openai
 
 from logmoji import get_logger
+from logmoji.llm import instrument
 from logmoji.llm.batch import BatchProcessor
-from logmoji.llm.instrument import instrument
 from logmoji.testing import FakeLLMProvider
 
 

@@ -30,8 +30,8 @@ from decimal import Decimal
 
 from logmoji import bound_contextvars
 from logmoji.exceptions import BudgetExceededError
+from logmoji.llm import instrument
 from logmoji.llm.costs import Budget, CostTracker, ModelPrice
-from logmoji.llm.instrument import instrument
 from logmoji.testing import FakeLLMProvider
 
 

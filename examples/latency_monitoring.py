@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import random
 
-from logmoji.llm.instrument import instrument
+from logmoji.llm import instrument
 from logmoji.llm.monitor import PerformanceMonitor, Snapshot
 from logmoji.testing import FakeLLMProvider
 

@@ -20,8 +20,8 @@ from typing import Any
 import openai
 
 from logmoji import LoggingConfig, TelemetryConfig, get_logger, setup_telemetry
+from logmoji.llm import instrument
 from logmoji.llm.cache import ResponseCache
-from logmoji.llm.instrument import instrument
 from logmoji.llm.lifecycle import track_model_load
 from logmoji.testing import FakeLLMProvider
 

@@ -26,7 +26,7 @@ from typing import Any
 from openai import AsyncOpenAI
 
 from logmoji import get_logger
-from logmoji.llm.instrument import instrument
+from logmoji.llm import instrument
 from logmoji.llm.tokens import estimate_tokens
 from logmoji.testing import FakeLLMProvider
 

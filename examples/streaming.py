@@ -28,7 +28,7 @@ from typing import Any
 
 from openai import AsyncOpenAI
 
-from logmoji.llm.instrument import instrument
+from logmoji.llm import instrument
 from logmoji.testing import FakeLLMProvider
 
 

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from logmoji.llm.cache import CacheStats, ResponseCache, estimate_size
-from logmoji.llm.instrument import instrument
+from logmoji.llm.instrumentation import instrument
 from logmoji.testing import CapturedEvents, FakeLLMProvider, capture_logs
 
 MESSAGES: Any = [{"role": "user", "content": "the secret plan is purple"}]

@@ -802,7 +802,7 @@ class TestInstrumented:
 
     def test_openai_completed_event_has_cost(self, fake: Any) -> None:
         """chat_request_completed carries cost_usd at gpt-4o's prices, cached tokens included."""
-        from logmoji.llm.instrument import instrument
+        from logmoji.llm.instrumentation import instrument
 
         client = fake.openai_client()
         tracker = CostTracker()
@@ -819,7 +819,7 @@ class TestInstrumented:
 
     def test_anthropic_completed_event_has_cost(self, fake: Any) -> None:
         """messages_request_completed carries cost_usd at Claude Sonnet 4.6's prices (as 4.5's)."""
-        from logmoji.llm.instrument import instrument
+        from logmoji.llm.instrumentation import instrument
 
         client = fake.anthropic_client()
         tracker = CostTracker()
@@ -838,7 +838,7 @@ class TestInstrumented:
 
     def test_hard_budget_stops_the_request_before_it_is_sent(self, fake: Any) -> None:
         """Over its hard budget a user's next request raises and never reaches the server."""
-        from logmoji.llm.instrument import instrument
+        from logmoji.llm.instrumentation import instrument
 
         client = fake.openai_client()
         tracker = CostTracker(budgets=Budget(hard_limit_usd=Decimal("0.0002")))

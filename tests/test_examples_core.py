@@ -15,20 +15,48 @@ EXAMPLES = Path(__file__).parent.parent / "examples"
 
 def _run(name: str, **env: str) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("LOGMOJI_")}
-    return subprocess.run([sys.executable, str(EXAMPLES / name)], capture_output=True,
-                          text=True, timeout=60, env={**environ, **env}, check=False)
+    return subprocess.run(
+        [sys.executable, str(EXAMPLES / name)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**environ, **env},
+        check=False,
+    )
 
 
 class TestCoreExamples:
-    @pytest.mark.parametrize(("name", "expected"), [
-        ("basic_logging.py", ["🤖 model_loaded", "🧠 inference_completed", "🛑 inference_failed"]),
-        ("enabling_emoji_set.py", ["🤖 model_loaded", "🌊 stream_started",
-                                   "💰 high_cost_request"]),
-        ("custom_emoji_set.py", ["🏠🤖 local_inference_completed", "🎯 fine_tune_completed",
-                                 "📊 embedding_completed", "🤖 model_loaded"]),
-        ("best_practices.py", ["🧠 inference_completed", "⏰ model_timeout",
-                               "💰 high_cost_request", "🧠 model_inference_completed"]),
-    ])
+    @pytest.mark.parametrize(
+        ("name", "expected"),
+        [
+            (
+                "basic_logging.py",
+                ["🤖 model_loaded", "🧠 inference_completed", "🛑 inference_failed"],
+            ),
+            (
+                "enabling_emoji_set.py",
+                ["🤖 model_loaded", "🌊 stream_started", "💰 high_cost_request"],
+            ),
+            (
+                "custom_emoji_set.py",
+                [
+                    "🏠🤖 local_inference_completed",
+                    "🎯 fine_tune_completed",
+                    "📊 embedding_completed",
+                    "🤖 model_loaded",
+                ],
+            ),
+            (
+                "best_practices.py",
+                [
+                    "🧠 inference_completed",
+                    "⏰ model_timeout",
+                    "💰 high_cost_request",
+                    "🧠 model_inference_completed",
+                ],
+            ),
+        ],
+    )
     def test_runs(self, name: str, expected: list[str]) -> None:
         """The example exits 0 and logs its events with the spec's emojis."""
         result = _run(name)

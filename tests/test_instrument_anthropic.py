@@ -22,7 +22,7 @@ import pytest
 
 from logmoji.llm._record import CallRecord
 from logmoji.llm.errors import classify_error
-from logmoji.llm.instrument import instrument, instrument_anthropic
+from logmoji.llm.instrumentation import instrument, instrument_anthropic
 from logmoji.testing import capture_logs
 from logmoji.testing._fake_provider import FakeLLMProvider
 from logmoji.testing._fake_wire import count_prompt_tokens

@@ -26,7 +26,7 @@ import pytest
 from logmoji import LoggingConfig, TelemetryConfig, setup_telemetry
 from logmoji.exceptions import BudgetExceededError
 from logmoji.llm._record import CallRecord
-from logmoji.llm.instrument import Instrumentation, instrument, instrument_openai
+from logmoji.llm.instrumentation import Instrumentation, instrument, instrument_openai
 from logmoji.testing import capture_logs
 from logmoji.testing._fake_provider import FakeLLMProvider
 from logmoji.testing._fake_wire import count_prompt_tokens
@@ -869,7 +869,7 @@ class TestInstrumentOpenAI:
     def test_import_is_lazy(self) -> None:
         """Importing logmoji and its instrumentation loads no LLM SDK."""
         code = (
-            "import sys, logmoji, logmoji.llm.instrument, logmoji.llm.errors;"
+            "import sys, logmoji, logmoji.llm.instrumentation, logmoji.llm.errors;"
             "print(sorted(m for m in ('openai', 'anthropic') if m in sys.modules))"
         )
         out = subprocess.run(

@@ -542,7 +542,7 @@ class TestObserve:
 
     def test_instrumented_client_feeds_the_monitor(self) -> None:
         """A client instrumented with the monitor as observer records every call, failed too."""
-        from logmoji.llm.instrument import instrument
+        from logmoji.llm.instrumentation import instrument
         from logmoji.testing import FakeLLMProvider
 
         monitor = quiet()

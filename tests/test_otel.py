@@ -24,7 +24,7 @@ import logmoji
 import logmoji.otel
 from _otlp_receiver import OTLPGrpcReceiver, OTLPReceiver, closed_port
 from logmoji import ConfigurationError, LoggingConfig, TelemetryConfig, get_logger
-from logmoji.llm.instrument import instrument
+from logmoji.llm.instrumentation import instrument
 from logmoji.logger.config import OTelConfig
 from logmoji.otel._semconv import DURATION_BUCKETS, TOKEN_BUCKETS, TTFC_BUCKETS
 from logmoji.setup import setup_telemetry

@@ -466,7 +466,7 @@ class TestSummarize:
         import anthropic
         import openai
 
-        from logmoji.llm.instrument import instrument
+        from logmoji.llm.instrumentation import instrument
         from logmoji.testing import FakeLLMProvider
 
         path = tmp_path / "sdk.jsonl"

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from logmoji.llm.cache import CacheStats, ResponseCache
     from logmoji.llm.costs import Budget, CostTracker, ModelPrice, PriceTier, UsageSummary
     from logmoji.llm.errors import ErrorInfo, classify_error
-    from logmoji.llm.instrument import (
+    from logmoji.llm.instrumentation import (
         Instrumentation,
         instrument,
         instrument_anthropic,
@@ -38,7 +38,7 @@ _WHERE = {
     "CostTracker": "costs",
     "DDSketch": "sketch",
     "ErrorInfo": "errors",
-    "Instrumentation": "instrument",
+    "Instrumentation": "instrumentation",
     "ModelLoad": "lifecycle",
     "ModelPrice": "costs",
     "PerformanceMonitor": "monitor",
@@ -55,9 +55,9 @@ _WHERE = {
     "cost_tracker": "_defaults",
     "default_observers": "_defaults",
     "estimate_tokens": "tokens",
-    "instrument": "instrument",
-    "instrument_anthropic": "instrument",
-    "instrument_openai": "instrument",
+    "instrument": "instrumentation",
+    "instrument_anthropic": "instrumentation",
+    "instrument_openai": "instrumentation",
     "parse_rate_limit_headers": "ratelimits",
     "performance_monitor": "_defaults",
     "track_model_load": "lifecycle",

@@ -31,7 +31,7 @@ class _State:
 
 def _instrument(name: str) -> None:
     try:
-        module = importlib.import_module("logmoji.llm.instrument")
+        module = importlib.import_module("logmoji.llm.instrumentation")
         _State.handles.append(getattr(module, f"instrument_{name}")())
     except Exception as exc:  # the program must run even if instrumenting fails
         from logmoji import get_logger
