@@ -19,7 +19,7 @@ from structlog.contextvars import (
 )
 
 from logmoji.exceptions import BudgetExceededError, ConfigurationError, LogmojiError
-from logmoji.logger.config import LoggingConfig, TelemetryConfig
+from logmoji.logger.config import LLMConfig, LoggingConfig, OTelConfig, TelemetryConfig
 from logmoji.logger.core import Logger, get_logger
 from logmoji.logger.emoji.types import EmojiSetConfig
 from logmoji.setup import reset, setup_telemetry
@@ -30,9 +30,11 @@ __all__ = [
     "BudgetExceededError",
     "ConfigurationError",
     "EmojiSetConfig",
+    "LLMConfig",
     "Logger",
     "LoggingConfig",
     "LogmojiError",
+    "OTelConfig",
     "TelemetryConfig",
     "__version__",
     "bind_contextvars",
