@@ -281,8 +281,11 @@ class SecretTextMasker:
         return line
 
 
-# A key closing a JSON object key, with the value unquoted after it.
+# A key closing a JSON object key, with the value unquoted after it, and such a value.
 _JSON_KEY_END = re.compile(r"""(?<!\\)"\s*:\s*\Z""")
+_JSON_NON_STRING = re.compile(
+    r"(?:-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)(?![\w.])|[\[{]"
+)
 
 
 def _replacer(kind: str) -> Any:
@@ -295,7 +298,7 @@ def _replacer(kind: str) -> Any:
         # '"secret_count": 3' in a JSON line: a number, literal, list or object, which
         # masking would turn into invalid JSON. A secret there is a string, or sits under
         # a secret field name and was masked before rendering.
-        if _JSON_KEY_END.search(keep):
+        if _JSON_KEY_END.search(keep) and _JSON_NON_STRING.match(match.group(0), len(keep)):
             return match.group(0)
         return f"{keep}{label}"
 
