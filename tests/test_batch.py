@@ -369,7 +369,7 @@ class TestEvents:
         [
             ({"max_concurrent": 0}, "max_concurrent"),
             ({"max_retries": -1}, "max_retries"),
-            ({"default_retry_after": -1.0}, "must not be negative"),
+            ({"default_retry_after": -1.0}, "default_retry_after must be a number at least 0"),
             ({"progress_every": 0}, "progress_every"),
         ],
     )

@@ -496,11 +496,6 @@ class TestLeftEarly:
         (ending,) = endings
         assert ending["event"] == ending_name
 
-    @pytest.mark.xfail(
-        reason="logger/emoji/llm.py: the stream rule (🌊) comes before the cancelled rule, "
-        "so stream_cancelled shows 🌊 like stream_completed instead of 🚫",
-        strict=True,
-    )
     def test_cancelled_stream_emoji(self, fake: FakeLLMProvider) -> None:
         """A stream the caller left early ends with 🚫, like a cancelled request."""
         client = make_client(fake, "openai", is_async=False)
@@ -564,12 +559,6 @@ class TestNoSecrets:
         assert "[REDACTED:openai_key]" in text
         assert "…[truncated" in text
 
-    @pytest.mark.xfail(
-        reason="llm/_call.py truncate() cuts captured text at exactly max_content_chars, so a "
-        "key cut short (sk-proj- + under 16 chars) no longer matches its pattern and its "
-        "head is written; render._truncate drops the word the cut runs through",
-        strict=True,
-    )
     def test_captured_content_cut_inside_a_key(self, fake: FakeLLMProvider) -> None:
         """A capture cut in the middle of a key writes no piece of it."""
         stream = io.StringIO()

@@ -24,6 +24,7 @@ from logmoji.llm._runtime import CallScope, Runtime
 from logmoji.llm.errors import classify_error
 from logmoji.llm.ratelimits import parse_rate_limit_headers, parse_retry_after
 from logmoji.llm.tokens import TokenEstimate
+from logmoji.logger.core import text_masker
 
 if TYPE_CHECKING:
     from logmoji.llm.streams import StreamTracker
@@ -82,7 +83,13 @@ class Outcome:
 
 
 def truncate(text: str, limit: int) -> str:
-    """Cut ``text`` to ``limit`` characters, saying how much was left out."""
+    """Cut ``text`` to ``limit`` characters, saying how much was left out.
+
+    Secrets are masked first: a key cut in half would no longer match its pattern.
+    """
+    masker = text_masker()
+    if masker is not None:
+        text = masker.mask(text)
     if len(text) <= limit:
         return text
     return f"{text[:limit]}…[truncated {len(text) - limit} chars]"

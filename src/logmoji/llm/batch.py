@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from logmoji._validate import require_int, require_number
 from logmoji.llm.ratelimits import parse_retry_after
 from logmoji.logger.core import Logger, get_logger
 
@@ -165,14 +166,12 @@ class BatchProcessor:
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
-        if max_concurrent < 1:
-            raise ValueError(f"max_concurrent must be at least 1, not {max_concurrent}")
-        if max_retries < 0:
-            raise ValueError(f"max_retries must be 0 or more, not {max_retries}")
-        if default_retry_after < 0 or max_retry_after < 0:
-            raise ValueError("default_retry_after and max_retry_after must not be negative")
-        if progress_every is not None and progress_every < 1:
-            raise ValueError(f"progress_every must be at least 1 or None, not {progress_every}")
+        require_int("max_concurrent", max_concurrent, minimum=1)
+        require_int("max_retries", max_retries, minimum=0)
+        require_number("default_retry_after", default_retry_after)
+        require_number("max_retry_after", max_retry_after)
+        if progress_every is not None:
+            require_int("progress_every", progress_every, minimum=1)
         self.max_concurrent = max_concurrent
         self.max_retries = max_retries
         self.default_retry_after = default_retry_after

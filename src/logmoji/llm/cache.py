@@ -25,6 +25,7 @@ from typing import Any, Literal, ParamSpec, TypeVar, cast
 
 import orjson
 
+from logmoji._validate import require_int, require_number
 from logmoji.logger.core import Logger, get_logger
 
 __all__ = ["TRANSPORT_PARAMS", "CacheStats", "ResponseCache", "estimate_size"]
@@ -127,12 +128,9 @@ class ResponseCache:
         clock: Callable[[], float] = time.monotonic,
         logger: Logger | None = None,
     ) -> None:
-        if max_entries < 1:
-            raise ValueError(f"max_entries must be at least 1, not {max_entries}")
-        if max_bytes < 1:
-            raise ValueError(f"max_bytes must be at least 1, not {max_bytes}")
-        if ttl_seconds is not None and ttl_seconds <= 0:
-            raise ValueError(f"ttl_seconds must be positive or None, not {ttl_seconds}")
+        require_int("max_entries", max_entries, minimum=1)
+        require_int("max_bytes", max_bytes, minimum=1)
+        require_number("ttl_seconds", ttl_seconds, allow_none=True, strictly_above=True)
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self.ttl_seconds = ttl_seconds

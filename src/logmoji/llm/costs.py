@@ -119,6 +119,10 @@ class CostTracker:
             raise ValueError(f"max_keys must be an int of at least 1, got {max_keys!r}")
         if isinstance(budgets, Budget):
             budgets = {"*": budgets}
+        if budgets is not None and not isinstance(budgets, Mapping):
+            raise ValueError(
+                f"budgets must be a Budget or a mapping of key to Budget, not {budgets!r}"
+            )
         budgets = dict(budgets or {})
         for budget in [*budgets.values(), total_budget]:
             if budget is not None and not isinstance(budget, Budget):

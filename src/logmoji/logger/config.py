@@ -142,6 +142,25 @@ def _check_sets(
     return tuple(out)
 
 
+def _check_list(name: str, value: object, example: str) -> None:
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence | set | frozenset):
+        raise ConfigurationError(f"{name} must be a list such as {example}, not {value!r}")
+
+
+def _check_stream(stream: object) -> None:
+    if not callable(getattr(stream, "write", None)):
+        raise ConfigurationError(f"stream must be a writable file object, not {stream!r}")
+    if getattr(stream, "closed", False):
+        raise ConfigurationError(f"stream {stream!r} is closed")
+    writable = getattr(stream, "writable", None)
+    try:
+        can_write = writable() if callable(writable) else True
+    except (OSError, ValueError):  # a stream that cannot even say is no good either
+        can_write = False
+    if not can_write:
+        raise ConfigurationError(f"stream {stream!r} is not open for writing")
+
+
 def _parse_module_levels(text: str, variable: str) -> dict[str, int]:
     out: dict[str, int] = {}
     for part in filter(None, (p.strip() for p in text.split(","))):
@@ -263,16 +282,14 @@ class LoggingConfig:
                     f"{type(emoji_set).__name__} needs a class attribute domain = '...'"
                 )
         if self.enabled_emoji_sets is not None:
-            if isinstance(self.enabled_emoji_sets, str):
-                raise ConfigurationError(
-                    f"enabled_emoji_sets must be a list such as ['llm'], not the string "
-                    f"{self.enabled_emoji_sets!r}"
-                )
+            _check_list("enabled_emoji_sets", self.enabled_emoji_sets, "['llm']")
             _check_sets(self.enabled_emoji_sets, self.custom_emoji_sets, "enabled_emoji_sets")
-        if self.stream is not None and not callable(getattr(self.stream, "write", None)):
-            raise ConfigurationError(f"stream must be a writable file object, not {self.stream!r}")
+        if self.stream is not None:
+            _check_stream(self.stream)
         if self.json_file is not None and not isinstance(self.json_file, str | os.PathLike):
             raise ConfigurationError(f"json_file must be a file path, not {self.json_file!r}")
+        _check_list("redact_fields", self.redact_fields, "['session_id']")
+        _check_list("redact_patterns", self.redact_patterns, "[r'acct-[0-9]{8}']")
         for name in self.redact_fields:
             if not isinstance(name, str):
                 raise ConfigurationError(f"redact_fields must be field names, not {name!r}")
@@ -296,7 +313,8 @@ class LoggingConfig:
         env = {
             k: v
             for k, v in environ.items()
-            if k.startswith(("LOGMOJI_", "NO_COLOR", "FORCE_COLOR"))
+            # An empty variable counts as not set (as in a templated env file).
+            if k.startswith(("LOGMOJI_", "NO_COLOR", "FORCE_COLOR")) and v != ""
         }
         if self.default_level is not None:
             level = parse_level(self.default_level, "default_level")

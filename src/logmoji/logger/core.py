@@ -492,6 +492,12 @@ def emoji_resolver() -> EmojiResolver | None:
     return _STATE.resolver
 
 
+def text_masker() -> SecretTextMasker | None:
+    """Return the secret masker in force (``None`` when masking is off)."""
+    _ensure_configured()
+    return _STATE.text_masker
+
+
 def _invalidate_proxies() -> None:
     for proxy in list(_PROXIES):
         proxy._forget()

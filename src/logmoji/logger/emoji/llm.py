@@ -69,8 +69,8 @@ class LLMEmojiSet(RuleBasedEmojiSet):
             any_of=("cost*", "pric*", "budget*", "spend*", "billing", "usage"),
             note="cost tracking",
         ),
-        EmojiRule("🌊", any_of=("stream*",), note="streaming response"),
         EmojiRule("🚫", statuses=frozenset({"cancelled"}), note="cancelled by the caller"),
+        EmojiRule("🌊", any_of=("stream*",), note="streaming response"),
         EmojiRule(
             "📚",
             any_of=("train*", "epoch*", "fine", "finetun*"),
