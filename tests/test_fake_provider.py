@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from logmoji.testing._fake_provider import FakeLLMProvider, Fault, RecordedRequest
-from logmoji.testing._fake_wire import WORDS
+from logmoji.testing._fake_text import WORDS
 
 GPT = "gpt-4o"
 CLAUDE = "claude-haiku-4-5"

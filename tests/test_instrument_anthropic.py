@@ -25,7 +25,7 @@ from logmoji.llm.errors import classify_error
 from logmoji.llm.instrumentation import instrument, instrument_anthropic
 from logmoji.testing import capture_logs
 from logmoji.testing._fake_provider import FakeLLMProvider
-from logmoji.testing._fake_wire import count_prompt_tokens
+from logmoji.testing._fake_text import count_prompt_tokens
 
 MARKER = "zebra-marker-7f3a"
 PROMPT = f"Summarise the {MARKER} file for me"

@@ -29,7 +29,7 @@ from logmoji.llm._record import CallRecord
 from logmoji.llm.instrumentation import Instrumentation, instrument, instrument_openai
 from logmoji.testing import capture_logs
 from logmoji.testing._fake_provider import FakeLLMProvider
-from logmoji.testing._fake_wire import count_prompt_tokens
+from logmoji.testing._fake_text import count_prompt_tokens
 
 MARKER = "zebra-marker-7f3a"
 PROMPT = f"Summarise the {MARKER} file for me"

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from logmoji.llm import tokens
 from logmoji.llm.tokens import TokenEstimate, estimate_texts, estimate_tokens, iter_text
-from logmoji.testing._fake_wire import count_prompt_tokens
+from logmoji.testing._fake_text import count_prompt_tokens
 
 
 @pytest.fixture(autouse=True)
