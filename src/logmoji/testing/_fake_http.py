@@ -220,12 +220,14 @@ async def write_stream(
     for index, delta in enumerate(deltas):
         if index == after:
             break
+        if writer.is_closing():  # the client left mid-stream: stop, as a real server does
+            return False
         if tokens_per_second and index:
             await writer.drain()
             due = started + index / tokens_per_second
             await asyncio.sleep(max(0.0, due - time.monotonic()))
         writer.write(http_chunk(delta))
-    if end is None:
+    if end is None or writer.is_closing():
         await writer.drain()
         return False
     writer.write(http_chunk(end) + b"0\r\n\r\n")
