@@ -34,6 +34,9 @@ from dataclasses import dataclass, field
 from typing import IO, Any, Literal
 
 from logmoji.exceptions import ConfigurationError
+from logmoji.logger._checks import check_type as _check_type
+from logmoji.logger._checks import parse_bool as _parse_bool
+from logmoji.logger._llm_config import LLMConfig, ResolvedLLMConfig
 from logmoji.logger._otel_config import OTelConfig, ResolvedOTelConfig
 from logmoji.logger.emoji._builtin import BUILTIN_SET_NAMES
 from logmoji.logger.emoji.types import EmojiSetConfig
@@ -60,8 +63,6 @@ LEVELS: dict[str, int] = {
 }
 _LEVEL_ALIASES = {"WARN": "WARNING", "FATAL": "CRITICAL", "TRACE": "DEBUG"}
 _FORMATS = ("console", "json")
-_TRUE = frozenset({"1", "on", "true", "yes", "y"})
-_FALSE = frozenset({"0", "off", "false", "no", "n", ""})
 
 #: Loggers quieter by default: the SDKs log every HTTP request and retry at
 #: INFO, which logmoji's own events (``llm.openai``, ``llm.anthropic``) describe.
@@ -98,28 +99,6 @@ def parse_level(value: object, what: str = "level") -> int:
         if name in LEVELS:
             return LEVELS[name]
     raise ConfigurationError(f"{what} must be one of {', '.join(LEVELS)} (any case), not {value!r}")
-
-
-def _parse_bool(value: str, variable: str) -> bool:
-    text = value.strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise ConfigurationError(
-        f"{variable} must be 'on' or 'off' (or 1/0, true/false), not {value!r}"
-    )
-
-
-def _check_type(name: str, value: object, types: type | tuple[type, ...], expected: str) -> None:
-    if value is not None and (
-        not isinstance(value, types)
-        or (
-            isinstance(value, bool)
-            and bool not in (types if isinstance(types, tuple) else (types,))
-        )
-    ):
-        raise ConfigurationError(f"{name} must be {expected}, not {type(value).__name__} {value!r}")
 
 
 def _check_sets(
@@ -402,65 +381,6 @@ def _compile(pattern: object) -> re.Pattern[str]:
         raise ConfigurationError(
             f"redact_patterns: {pattern!r} is not a valid regex: {exc}"
         ) from None
-
-
-@dataclass(frozen=True, slots=True)
-class ResolvedLLMConfig:
-    """The LLM settings with their final values."""
-
-    cost_tracking: bool
-    performance_monitoring: bool
-    capture_content: bool
-    max_content_chars: int
-
-
-@dataclass(frozen=True, slots=True)
-class LLMConfig:
-    """What instrumented LLM clients do by default. ``None``: environment, else default.
-
-    Args:
-        cost_tracking: Price each call and add ``cost_usd`` to its completed event
-            (``LOGMOJI_COSTS``, on); needs ``genai-prices`` (``logmoji[prices]``).
-        performance_monitoring: Keep latency and error-rate statistics per model and log
-            ``performance_metrics`` now and then (``LOGMOJI_MONITOR``, on).
-        capture_content: Log prompt and response text (``LOGMOJI_CAPTURE_CONTENT``, off).
-        max_content_chars: Longest captured text before it is cut.
-    """
-
-    cost_tracking: bool | None = None
-    performance_monitoring: bool | None = None
-    capture_content: bool | None = None
-    max_content_chars: int = 2000
-
-    def __post_init__(self) -> None:
-        _check_type("cost_tracking", self.cost_tracking, bool, "True or False")
-        _check_type("performance_monitoring", self.performance_monitoring, bool, "True or False")
-        _check_type("capture_content", self.capture_content, bool, "True or False")
-        if (
-            isinstance(self.max_content_chars, bool)
-            or not isinstance(self.max_content_chars, int)
-            or self.max_content_chars < 1
-        ):
-            raise ConfigurationError(
-                f"max_content_chars must be a positive int, not {self.max_content_chars!r}"
-            )
-
-    def resolve(self, environ: Mapping[str, str]) -> ResolvedLLMConfig:
-        """Return the final settings, reading ``environ`` for fields left out."""
-
-        def flag(value: bool | None, variable: str, default: bool) -> bool:
-            if value is not None:
-                return value
-            if variable in environ:
-                return _parse_bool(environ[variable], variable)
-            return default
-
-        return ResolvedLLMConfig(
-            cost_tracking=flag(self.cost_tracking, "LOGMOJI_COSTS", True),
-            performance_monitoring=flag(self.performance_monitoring, "LOGMOJI_MONITOR", True),
-            capture_content=flag(self.capture_content, "LOGMOJI_CAPTURE_CONTENT", False),
-            max_content_chars=self.max_content_chars,
-        )
 
 
 @dataclass(frozen=True, slots=True)
