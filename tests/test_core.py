@@ -159,6 +159,18 @@ class TestGetLogger:
         assert log.is_enabled_for(logging.ERROR)
         assert not log.is_enabled_for(logging.INFO)
 
+    def test_methods_follow_reconfiguration(self) -> None:
+        """A logger's methods, kept after first use, change with the configuration."""
+        log = get_logger("app")
+        quiet = _json_setup(default_level="WARNING")
+        assert log.info("hidden") is None
+        assert not log.is_enabled_for(logging.INFO)
+        loud = _json_setup(default_level="DEBUG")
+        log.debug("shown")
+        assert log.is_enabled_for(logging.DEBUG)
+        assert quiet.getvalue() == ""
+        assert [line["event"] for line in _lines(loud)] == ["shown"]
+
 
 class TestNeverRaises:
     def test_broken_processor_still_writes(self) -> None:

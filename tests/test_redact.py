@@ -19,6 +19,7 @@ import io
 import logging
 import os
 import random
+import re
 import string
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from logmoji import (
     EmojiSetConfig,
@@ -36,7 +39,8 @@ from logmoji import (
     get_logger,
     setup_telemetry,
 )
-from logmoji.logger.redact import MASK, SecretFieldMasker, SecretTextMasker
+from logmoji.logger.redact import MASK, MaskedRenderer, SecretFieldMasker, SecretTextMasker
+from logmoji.logger.render import ConsoleRenderer, JSONRenderer
 from logmoji.testing import capture_logs
 
 LONG = os.environ.get("LOGMOJI_LONG_TESTS") == "1"
@@ -736,6 +740,111 @@ class TestSecretTextMasker:
         assert "123456" not in text
         assert "654321" not in text
         assert text.count(MASK) == 2
+
+
+# Pieces that make secrets, near-secrets and separators, for screened-rendering tests.
+_PIECES = (
+    *("token", "tokens", "Token=", "access_", "access_tokens_v2", "_estimate", "sk-", "ghp_"),
+    *("github_pat_", "AKIA", "ASIA", "AIza", "xoxb-", "eyJ", "://", "pass", "secret", "api"),
+    *("key", "api_key", "x-api-", "privatekey", "private_key", "basic ", "Bearer ", "authoriz"),
+    *("timestamp", "level", "emoji", "=", ":", " ", '"', "'", "\\", "\n", "\x1b[1m", "\u212a"),
+    *("…", ".", "-", "_", "@", "abcdefghij", "ABCDEFGHIJKLMNOP", "0123456789", "é", "🧠", "\x00"),
+)
+_texts = st.lists(st.sampled_from(_PIECES), max_size=8).map("".join)
+_values = st.one_of(
+    _texts,
+    st.integers(-(10**30), 10**30),
+    st.floats(allow_nan=True),
+    st.booleans(),
+    st.none(),
+    st.lists(_texts, max_size=2),
+    st.binary(max_size=4),
+)
+T0 = 1_764_237_209.25
+
+
+class _Named:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+def _renderer(kind: str, max_value_chars: int) -> Any:
+    if kind == "json":
+        return JSONRenderer(clock=lambda: T0, max_value_chars=max_value_chars)
+    return ConsoleRenderer(
+        clock=lambda: T0, colors=kind == "colors", max_value_chars=max_value_chars
+    )
+
+
+class TestMaskedRenderer:
+    @settings(max_examples=400, deadline=None)
+    @given(
+        fields=st.dictionaries(_texts, _values, max_size=5),
+        name=_texts,
+        event=_texts,
+        emoji=st.one_of(st.none(), _texts),
+        kind=st.sampled_from(["console", "colors", "json"]),
+        max_value_chars=st.sampled_from([16, 10_000]),
+    )
+    def test_same_as_masking_every_line(
+        self,
+        *,
+        fields: dict[str, Any],
+        name: str,
+        event: str,
+        emoji: str | None,
+        kind: str,
+        max_value_chars: int,
+    ) -> None:
+        """Skipping the scan of screened lines writes exactly what scanning every line writes."""
+        event_dict = {**fields, "event": event}
+        if emoji is not None:
+            event_dict["emoji"] = emoji
+        line = _renderer(kind, max_value_chars)(_Named(name), "info", dict(event_dict))
+        expected = SecretTextMasker()(None, "info", line)
+        masked = MaskedRenderer(_renderer(kind, max_value_chars), SecretTextMasker())
+        assert masked(_Named(name), "info", dict(event_dict)) == expected
+
+    @pytest.mark.parametrize(
+        ("event_dict", "clean"),
+        [
+            ({"event": "inference_completed", "model": "gpt-4", "prompt_tokens": 1}, True),
+            ({"event": "e", "duration_ms": 1.5, "ok": True, "cached": None}, True),
+            ({"event": "e", "token_estimate": "heuristic", "max_tokens": 5}, True),
+            ({"event": "e", "detail": "key sk-proj-abc"}, False),
+            ({"event": "e", "token": 5}, False),
+            ({"event": "e", "access_tokens_v2": 5}, False),
+            ({"event": "connect with Bearer x"}, False),
+            ({"event": "e", "note": "two\nlines"}, False),
+            ({"event": "e", "payload": {"a": 1}}, False),
+            ({"event": "e", 1: "x"}, False),
+            ({"event": "e", "exc_info": True}, False),
+        ],
+    )
+    def test_screen(self, event_dict: dict[Any, Any], clean: bool) -> None:
+        """Only events of printable strings without a trigger, and of scalars, pass the screen."""
+        assert SecretTextMasker().screen("llm", event_dict) is clean
+
+    def test_user_patterns_scan_every_line(self) -> None:
+        """With patterns of the user's own, no line is screened: any text may match them."""
+        assert not SecretTextMasker([re.compile("x")]).screen("llm", {"event": "e"})
+
+    def test_secret_logger_name(self) -> None:
+        """A logger name is part of the line, so it is screened too."""
+        assert not SecretTextMasker().screen("AKIAIOSFODNN7EXAMPLE", {"event": "e"})
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("access_tokens_v2=abcdef1234", "access_tokens_v2=[REDACTED:secret]"),
+            ("privatekey=abcdef1234", "privatekey=[REDACTED:secret]"),
+            ("token_estimate=heuristic token_count=3", "token_estimate=heuristic token_count=3"),
+            ("the token limit was hit", "the token limit was hit"),
+        ],
+    )
+    def test_token_trigger(self, text: str, expected: str) -> None:
+        """A pattern that matches is applied whatever else the line holds; counts are left alone."""
+        assert SecretTextMasker().mask(text) == expected
 
 
 class TestEveryPath:

@@ -34,7 +34,7 @@ from logmoji.exceptions import ConfigurationError
 from logmoji.logger.config import LEVELS, LoggingConfig, ResolvedLoggingConfig
 from logmoji.logger.emoji._builtin import builtin_set
 from logmoji.logger.emoji.resolve import EmojiResolver
-from logmoji.logger.redact import SecretFieldMasker, SecretTextMasker
+from logmoji.logger.redact import MaskedRenderer, SecretFieldMasker, SecretTextMasker
 from logmoji.logger.render import ConsoleRenderer, JSONRenderer, format_exception, safe_repr
 
 __all__ = ["Logger", "Processor", "get_logger", "level_for"]
@@ -48,30 +48,6 @@ _METHOD_LEVELS: dict[str, int] = {
     "error": LEVELS["ERROR"],
     "critical": LEVELS["CRITICAL"],
 }
-_LEVEL_METHODS = frozenset(
-    {
-        "debug",
-        "info",
-        "warning",
-        "warn",
-        "error",
-        "exception",
-        "critical",
-        "fatal",
-        "msg",
-        "log",
-        "adebug",
-        "ainfo",
-        "awarning",
-        "awarn",
-        "aerror",
-        "aexception",
-        "acritical",
-        "afatal",
-        "amsg",
-        "alog",
-    }
-)
 
 
 class _Output:
@@ -80,28 +56,34 @@ class _Output:
     def __init__(self, stream: IO[Any] | None) -> None:
         self.stream = stream
         self.lock = threading.Lock()
-        self._binary: dict[int, bool] = {}
+        self._kind: tuple[object, bool] = (None, False)  # (the last stream, whether binary)
         self.failures = 0
 
     def _is_binary(self, stream: Any) -> bool:
-        known = self._binary.get(id(stream))
-        if known is None:
-            known = isinstance(stream, io.RawIOBase | io.BufferedIOBase) or (
-                "b" in getattr(stream, "mode", "") and not isinstance(stream, io.TextIOBase)
-            )
-            self._binary[id(stream)] = known
-        return known
+        binary = isinstance(stream, io.RawIOBase | io.BufferedIOBase) or (
+            "b" in getattr(stream, "mode", "") and not isinstance(stream, io.TextIOBase)
+        )
+        self._kind = (stream, binary)
+        return binary
 
-    def write(self, line: str | bytes) -> None:
+    def write(self, line: object) -> None:
+        """Write ``line`` (``str`` or ``bytes``; anything else is not a line) and a newline."""
+        kind = type(line)
+        if kind is not str and kind is not bytes:
+            return
+        given: Any = line  # str or bytes, as just checked
         stream: Any = self.stream if self.stream is not None else sys.stderr
         try:
-            if self._is_binary(stream):
-                data = line if isinstance(line, bytes) else line.encode("utf-8", "backslashreplace")
+            last, binary = self._kind
+            if stream is not last:
+                binary = self._is_binary(stream)
+            if binary:
+                data = given if kind is bytes else given.encode("utf-8", "backslashreplace")
                 with self.lock:
                     stream.write(data + b"\n")
                     stream.flush()
                 return
-            text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
+            text = given.decode("utf-8", "replace") if kind is bytes else given
             with self.lock:
                 try:
                     stream.write(text + "\n")
@@ -137,15 +119,12 @@ def _last_resort(message: str, failed: object) -> None:
 class _Sink:
     """The logger object structlog wraps: it knows its name and writes finished lines."""
 
-    __slots__ = ("name", "output")
+    __slots__ = ("msg", "name", "output")
 
     def __init__(self, name: str, output: _Output) -> None:
         self.name = name
         self.output = output
-
-    def msg(self, line: Any) -> None:
-        if type(line) is str or type(line) is bytes:
-            self.output.write(line)
+        self.msg = output.write  # structlog calls logger.msg(line): straight to the output
 
 
 def _interpolate(event: Any, args: tuple[Any, ...]) -> Any:
@@ -166,8 +145,8 @@ class _LoggerBase(BoundLoggerBase):
                 event = args[0] if len(args) == 1 else _interpolate(args[0], args[1:])
             else:
                 event = kw.pop("event", None)
-            event_dict: Any = self._context.copy()
-            event_dict.update(kw)
+            # kw is this call's own dict: without bound fields it can be the event itself.
+            event_dict: Any = {**self._context, **kw} if self._context else kw
             event_dict["event"] = event
             logger = self._logger
             for processor in self._processors:
@@ -212,6 +191,10 @@ class _LoggerBase(BoundLoggerBase):
 
 def _nop(self: Any, *args: Any, **kw: Any) -> None:
     return None
+
+
+def _ignore(*args: Any, **kw: Any) -> None:
+    """Do nothing: a filtered-out level method, as a proxy keeps it (no binding to call)."""
 
 
 async def _anop(self: Any, *args: Any, **kw: Any) -> None:
@@ -356,14 +339,11 @@ class JSONLinesExporter:
         self, output: _Output, *, max_value_chars: int, masker: SecretTextMasker | None
     ) -> None:
         self._output = output
-        self._render = JSONRenderer(max_value_chars=max_value_chars)
-        self._masker = masker
+        renderer = JSONRenderer(max_value_chars=max_value_chars)
+        self._render: Processor = renderer if masker is None else MaskedRenderer(renderer, masker)
 
     def __call__(self, logger: Any, method_name: str, event_dict: Any) -> Any:
-        line = self._render(logger, method_name, dict(event_dict))
-        if self._masker is not None:
-            line = self._masker(logger, method_name, line)
-        self._output.write(line)
+        self._output.write(self._render(logger, method_name, dict(event_dict)))
         return event_dict
 
 
@@ -400,9 +380,12 @@ def build_processors(
                 show_timestamp=config.show_timestamp,
                 max_value_chars=config.max_value_chars,
             )
-    processors.append(renderer)
-    if masker is not None:
-        processors.append(masker)
+    if masker is None:
+        processors.append(renderer)
+    elif isinstance(renderer, ConsoleRenderer | JSONRenderer):
+        processors.append(MaskedRenderer(renderer, masker))
+    else:  # a renderer of unknown make: mask every line it writes
+        processors.extend((renderer, masker))
     return processors, resolver, masker
 
 
@@ -430,6 +413,9 @@ def configure(
         else:
             resolver = next((p for p in processors if isinstance(p, EmojiResolver)), None)
             masker = next((p for p in processors if isinstance(p, SecretTextMasker)), None)
+            masker = masker or next(
+                (p.masker for p in processors if isinstance(p, MaskedRenderer)), None
+            )
         _STATE.config = config
         _STATE.processors[:] = processors  # in place: bound loggers share this list
         _STATE.resolver = resolver
@@ -534,6 +520,28 @@ def run_chain(name: str, method_name: str, event_dict: dict[str, Any]) -> None:
         _write_fallback(sink, method_name, (event_dict.get("event"),), {}, exc)
 
 
+class _Resolved:
+    """A logger method looked up on the bound logger at first use, then kept on the proxy.
+
+    A non-data descriptor: once the value sits in the instance's ``__dict__``,
+    attribute lookup finds it there, at the cost of a plain attribute read.
+    :meth:`Logger._forget` drops the kept values when the configuration changes.
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, proxy: Logger | None, owner: type | None = None) -> Any:
+        if proxy is None:
+            return self
+        fields = proxy.__dict__
+        value = getattr(_bound(fields["_name"], fields["_context"]), self.name)
+        if getattr(value, "__func__", None) is _nop:  # filtered out: no need to bind
+            value = _ignore
+        fields[self.name] = value
+        return value
+
+
 class Logger:
     """A named logger: ``debug/info/warning/error/critical/exception`` with key-value fields.
 
@@ -541,6 +549,29 @@ class Logger:
     created at import time. ``bind(**fields)`` returns a logger that adds
     ``fields`` to every event.
     """
+
+    debug = _Resolved()
+    info = _Resolved()
+    warning = _Resolved()
+    warn = _Resolved()
+    error = _Resolved()
+    exception = _Resolved()
+    critical = _Resolved()
+    fatal = _Resolved()
+    msg = _Resolved()
+    log = _Resolved()
+    adebug = _Resolved()
+    ainfo = _Resolved()
+    awarning = _Resolved()
+    awarn = _Resolved()
+    aerror = _Resolved()
+    aexception = _Resolved()
+    acritical = _Resolved()
+    afatal = _Resolved()
+    amsg = _Resolved()
+    alog = _Resolved()
+    is_enabled_for = _Resolved()
+    get_effective_level = _Resolved()
 
     def __init__(self, name: str, context: Mapping[str, Any] | None = None) -> None:
         self.__dict__["_name"] = name
@@ -553,17 +584,8 @@ class Logger:
         return str(self.__dict__["_name"])
 
     def _forget(self) -> None:
-        for attr in _LEVEL_METHODS & self.__dict__.keys():
+        for attr in _RESOLVED & self.__dict__.keys():
             del self.__dict__[attr]
-
-    def __getattr__(self, attr: str) -> Any:
-        if attr.startswith("__"):
-            raise AttributeError(attr)
-        bound = _bound(self.__dict__["_name"], self.__dict__["_context"])
-        value = getattr(bound, attr)
-        if attr in _LEVEL_METHODS:
-            self.__dict__[attr] = value
-        return value
 
     def bind(self, **fields: Any) -> Logger:
         """Return a logger that adds ``fields`` to every event."""
@@ -592,6 +614,10 @@ class Logger:
 
     def __repr__(self) -> str:
         return f"<logmoji.Logger name={self.name!r} context={self.context!r}>"
+
+
+# The methods a proxy keeps after first use, dropped again by Logger._forget.
+_RESOLVED = frozenset(name for name, value in vars(Logger).items() if isinstance(value, _Resolved))
 
 
 def get_logger(name: str | None = None, **initial_fields: Any) -> Logger:

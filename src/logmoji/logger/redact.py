@@ -9,15 +9,28 @@ Anthropic keys, bearer and basic credentials, ``Authorization`` / ``x-api-key``
 headers, AWS access keys, GitHub, Slack and Google tokens, JWTs, passwords in
 URLs and ``password=...`` pairs. Masking the rendered line means no value can
 hide a secret from it, whatever its type.
+
+Scanning every line costs more than the rest of a log call, and most lines
+hold no secret. :class:`MaskedRenderer` (in the built-in renderers' place)
+first screens the event's parts: when every string in it is known to hold none
+of the patterns' trigger words, the line, made only of those parts, needs no
+scan. Strings seen before are known at the cost of a set lookup.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from typing import Any
 
-__all__ = ["MASK", "SECRET_PATTERNS", "SENSITIVE_FIELDS", "SecretFieldMasker", "SecretTextMasker"]
+__all__ = [
+    "MASK",
+    "SECRET_PATTERNS",
+    "SENSITIVE_FIELDS",
+    "MaskedRenderer",
+    "SecretFieldMasker",
+    "SecretTextMasker",
+]
 
 MASK = "[REDACTED]"
 
@@ -82,9 +95,12 @@ _START = (
 )
 
 #: (kind, regex, trigger substrings, whether the triggers are looked for in the
-#: lower-cased line). A regex runs only on a line containing one of its
-#: triggers, which keeps a line without secrets to a few substring checks. A
-#: match is replaced by ``[REDACTED:<kind>]``, keeping its ``keep`` group.
+#: lower-cased line). Every match of a regex contains one of its triggers, and
+#: a regex runs only on a line containing one, which keeps a line without
+#: secrets to a few substring checks. A match is replaced by
+#: ``[REDACTED:<kind>]``, keeping its ``keep`` group. The trigger ``token``
+#: counts only where a secret can follow it (see ``_TOKEN_KEY``), not in
+#: ``max_tokens`` or ``token_count``.
 SECRET_PATTERNS: tuple[tuple[str, str, tuple[str, ...], bool], ...] = (
     ("anthropic_key", r"sk-ant-[A-Za-z0-9_\-]{8,}", ("sk-ant-",), False),
     (
@@ -129,7 +145,7 @@ SECRET_PATTERNS: tuple[tuple[str, str, tuple[str, ...], bool], ...] = (
         + r")(?!\[REDACTED)"
         + _VALUE_END
         + r"+",
-        ("pass", "secret", "apikey", "api_key", "api-key", "token", "private_key", "private-key"),
+        ("pass", "secret", "apikey", "api_key", "api-key", "token", "private"),
         True,
     ),
     (
@@ -140,6 +156,15 @@ SECRET_PATTERNS: tuple[tuple[str, str, tuple[str, ...], bool], ...] = (
     ),
 )
 
+
+# Where "token" can start a secret: as a key ("token=", "token":, "token" at the end of
+# a part, before the renderer's separator) or in access/refresh/auth/session tokens,
+# whose names may go on ("access_tokens_v2="). Searched in lower-cased text.
+_TOKEN_KEY = re.compile(r"""token(?:[\\"'\s:=]|\Z)|(?:access|refresh|auth|session)[_-]?token""")
+# Values the built-in renderers write as digits and words (1.5e-05, True, None, nan).
+_SCALARS = frozenset({int, float, bool, type(None)})
+_MAX_KNOWN = 4096  # clean strings remembered; then forgotten all at once
+_MAX_KNOWN_CHARS = 256  # longer strings are checked every time, not remembered
 
 _CONTAINERS = frozenset({dict, list, tuple})
 # Deeper values are cut (the JSON renderer cuts at the same depth).
@@ -251,18 +276,24 @@ class SecretTextMasker:
         self._lower_triggers = tuple(
             {t for _, _, ts, lower in self._patterns if lower for t in ts if t != "token"}
         )
+        self._clean: set[str] = set()
+
+    def may_hold_secret(self, text: str) -> bool:
+        """Return whether a pattern could match ``text``, or a line holding it as a part.
+
+        ``False`` is certain: no pattern matches. The checks are substring
+        searches, in C: a trigger found, or ``token`` where a secret can follow it.
+        """
+        if any(map(text.__contains__, self._triggers)):
+            return True
+        low = text.lower()
+        return any(map(low.__contains__, self._lower_triggers)) or (
+            "token" in low and _TOKEN_KEY.search(low) is not None
+        )
 
     def mask(self, text: str) -> str:
         """Return ``text`` with every secret masked."""
-        # Most lines hold no secret: two passes of substring checks, in C, settle it.
-        # "token" counts only outside "tokens", which most LLM lines carry as counts.
-        hit = any(map(text.__contains__, self._triggers))
-        if not hit:
-            low = text.lower()
-            hit = any(map(low.__contains__, self._lower_triggers)) or (
-                "token" in low and low.count("token") > low.count("tokens")
-            )
-        if hit:
+        if self.may_hold_secret(text):
             for kind, pattern, triggers, lower in self._patterns:
                 haystack = text.lower() if lower else text
                 if any(map(haystack.__contains__, triggers)):
@@ -279,6 +310,74 @@ class SecretTextMasker:
         if type(line) is str:
             return self.mask(line)
         return line
+
+    def screen(self, logger_name: object, event_dict: Mapping[str, Any]) -> bool:
+        """Return whether a built-in renderer's line for ``event_dict`` is certain to need no mask.
+
+        ``True`` only when there are no custom patterns, no traceback to render,
+        and every key, every value and the logger name is a printable ``str`` in
+        which no pattern could start (:meth:`may_hold_secret`), or an ``int``,
+        ``float``, ``bool`` or ``None``. See :class:`MaskedRenderer` for why the
+        line then holds no secret either.
+        """
+        if self._custom or "exc_info" in event_dict:
+            return False
+        clean, learn = self._clean, self._learn
+        if logger_name not in clean and logger_name is not None and not learn(logger_name):
+            return False
+        for key, value in event_dict.items():
+            if type(key) is not str or (key not in clean and not learn(key)):
+                return False
+            kind = type(value)
+            if kind is str:
+                if value not in clean and not learn(value):
+                    return False
+            elif kind not in _SCALARS:
+                return False
+        return True
+
+    def _learn(self, part: object) -> bool:
+        """Return whether ``part`` is a printable string no pattern could start in; remember it."""
+        if type(part) is not str or not part.isprintable() or self.may_hold_secret(part):
+            return False
+        if len(part) <= _MAX_KNOWN_CHARS:
+            if len(self._clean) >= _MAX_KNOWN:
+                self._clean.clear()
+            self._clean.add(part)
+        return True
+
+
+class MaskedRenderer:
+    """Render an event and mask the line, scanning it only if a part could hold a secret.
+
+    Stands in the renderer's place (the renderer's line, masked, is what it
+    returns). The line is scanned by :class:`SecretTextMasker` unless
+    :meth:`SecretTextMasker.screen` clears the event first. That is sound for
+    renderers that build a line from the logger name, event, keys and values
+    alone, separated by characters no trigger contains (spaces, ``=``, quotes,
+    colons, commas, brackets, ANSI colour codes), beside a timestamp and level
+    in which no trigger occurs; that write a printable string as it is, quoted,
+    backslash-escaped or cut with a marker; and scalars as digits and words.
+    Then every trigger in the line lies within one part, so a line whose
+    parts hold none needs no mask. logmoji's :class:`~logmoji.logger.render.ConsoleRenderer`
+    and :class:`~logmoji.logger.render.JSONRenderer` are such renderers.
+
+    Args:
+        renderer: The renderer, one that builds its lines as above.
+        masker: The masker for the rendered line.
+    """
+
+    __slots__ = ("_render", "_screen", "masker")
+
+    def __init__(self, renderer: Callable[[Any, str, Any], Any], masker: SecretTextMasker) -> None:
+        self._render = renderer
+        self._screen = masker.screen
+        self.masker = masker
+
+    def __call__(self, logger: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> Any:
+        clean = self._screen(getattr(logger, "name", None), event_dict)
+        line = self._render(logger, method_name, event_dict)
+        return line if clean else self.masker(logger, method_name, line)
 
 
 # A key closing a JSON object key, with the value unquoted after it, and such a value.

@@ -141,30 +141,64 @@ def format_exception(exc_info: object) -> str | None:
 
 
 class _Clock:
-    """Format wall-clock times, reusing the seconds part within one second."""
+    """Read the clock and format the time, reusing the seconds part within one second."""
 
-    __slots__ = ("_local", "_local_sec", "_utc", "_utc_sec", "clock")
+    __slots__ = (
+        "_local",
+        "_local_ms",
+        "_local_sec",
+        "_local_text",
+        "_utc",
+        "_utc_prefix",
+        "_utc_sec",
+        "clock",
+    )
 
     def __init__(self, clock: Callable[[], float]) -> None:
         self.clock = clock
         self._utc_sec = -1
         self._utc = ""
+        self._utc_prefix = b""
         self._local_sec = -1
         self._local = ""
+        self._local_ms = -1
+        self._local_text = ""
 
-    def utc_iso(self, now: float) -> str:
+    def _new_utc_second(self, sec: int) -> None:
+        self._utc = time.strftime("%Y-%m-%dT%H:%M:%S.", time.gmtime(sec))
+        self._utc_prefix = b'{"timestamp":"' + self._utc.encode()
+        self._utc_sec = sec
+
+    def utc_iso(self) -> str:
+        """Return the time now as ``2025-11-27T09:53:29.250000Z``."""
+        now = self.clock()
         sec = int(now)
         if sec != self._utc_sec:
-            self._utc = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec))
-            self._utc_sec = sec
-        return f"{self._utc}.{int((now - sec) * 1_000_000):06d}Z"
+            self._new_utc_second(sec)
+        # %d truncates the float as int() would, and costs less than int() in an f-string.
+        return "%s%06dZ" % (self._utc, (now - sec) * 1_000_000)  # noqa: UP031
 
-    def local_time(self, now: float) -> str:
+    def json_timestamp(self) -> bytes:
+        """Return ``{"timestamp":"2025-11-27T09:53:29.250000Z"``: the start of a JSON line."""
+        now = self.clock()
+        sec = int(now)
+        if sec != self._utc_sec:
+            self._new_utc_second(sec)
+        return b'%s%06dZ"' % (self._utc_prefix, (now - sec) * 1_000_000)
+
+    def local_time(self) -> str:
+        """Return the local time now as ``09:53:29.250`` (the same text within a millisecond)."""
+        now = self.clock()
+        ms = int(now * 1000)
+        if ms == self._local_ms:
+            return self._local_text
         sec = int(now)
         if sec != self._local_sec:
-            self._local = time.strftime("%H:%M:%S", time.localtime(sec))
+            self._local = time.strftime("%H:%M:%S.", time.localtime(sec))
             self._local_sec = sec
-        return f"{self._local}.{int((now - sec) * 1000):03d}"
+        self._local_text = text = "%s%03d" % (self._local, (now - sec) * 1000)  # noqa: UP031
+        self._local_ms = ms
+        return text
 
 
 class ConsoleRenderer:
@@ -195,22 +229,32 @@ class ConsoleRenderer:
         self._logger_width = logger_width
         self._event_width = event_width
         self._clock = _Clock(clock)
-        self._emoji_cells: dict[str, str] = {}
+        self._heads: dict[tuple[str, str, str | None], str] = {}
+        self._texts: dict[str, str] = {}
 
-    def _emoji_cell(self, emoji: str) -> str:
-        cell = self._emoji_cells.get(emoji)
-        if cell is None:
-            cell = emoji + " " * max(0, 2 - display_width(emoji)) + " "
-            if len(self._emoji_cells) < 512:
-                self._emoji_cells[emoji] = cell
-        return cell
+    def _head(self, method_name: str, name: str, emoji: object) -> str:
+        """Return the level, logger and emoji columns, ending in a space."""
+        level = _LEVEL_OF_METHOD.get(method_name, "info")
+        lvl = _SHORT_LEVEL.get(level, level.upper()[:5])
+        parts = [f"{_LEVEL_COLOR.get(level, '')}{lvl}{_RESET}" if self._colors else lvl]
+        if name:
+            padded = name.ljust(self._logger_width)
+            parts.append(f"{_BLUE}{padded}{_RESET}" if self._colors else padded)
+        head = " ".join(parts) + " "
+        if emoji:
+            emoji = emoji if type(emoji) is str else safe_repr(emoji)
+            head += emoji + " " * max(0, 2 - display_width(emoji)) + " "
+        return head
 
     def format_value(self, value: object) -> str:
         """Return the text of one field value."""
+        if type(value) is str:  # most values: known texts are one lookup
+            text = self._texts.get(value)
+            return text if text is not None else self._format_str(value)
+        if type(value) is int and value.bit_length() <= _MAX_INT_BITS:
+            return str(value)
         if isinstance(value, str):
-            if len(value) <= 64 and (value.isidentifier() or _SAFE_TEXT.fullmatch(value)):
-                return value
-            return _truncate(safe_repr(value), self._max)
+            return self._format_str(value)
         if isinstance(value, int) or value is None:
             if isinstance(value, int) and value.bit_length() > _MAX_INT_BITS:
                 return f"<int with {value.bit_length()} bits>"
@@ -221,37 +265,59 @@ class ConsoleRenderer:
             return str(value)
         return _truncate(safe_repr(value), self._max)
 
+    def _format_str(self, value: str) -> str:
+        if len(value) <= 64 and (value.isidentifier() or _SAFE_TEXT.fullmatch(value)):
+            text = value
+        else:
+            text = _truncate(safe_repr(value), self._max)
+        if type(value) is str and len(value) <= 64:
+            if len(self._texts) >= 1024:
+                self._texts.clear()
+            self._texts[value] = text
+        return text
+
     def __call__(self, logger: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> str:
-        level = _LEVEL_OF_METHOD.get(method_name, "info")
         event = event_dict.pop("event", "")
         if type(event) is not str:
             event = safe_repr(event)
         emoji = event_dict.pop("emoji", None)
-        exc_info = event_dict.pop("exc_info", None)
-        exception = event_dict.pop("exception", None)
+        # Most events have neither: a lookup costs less than a pop.
+        exc_info = event_dict.pop("exc_info") if "exc_info" in event_dict else None
+        exception = event_dict.pop("exception") if "exception" in event_dict else None
         name = getattr(logger, "name", None) or ""
-        parts = []
         colors = self._colors
+        # The columns before the event repeat from line to line: build them once.
+        key = (method_name, name, emoji)
+        try:
+            head = self._heads[key]
+        except (KeyError, TypeError):  # TypeError: an unhashable emoji, left uncached
+            head = self._head(method_name, name, emoji)
+            if type(emoji) in (str, type(None)) and type(name) is str:
+                if len(self._heads) >= 1024:
+                    self._heads.clear()
+                self._heads[key] = head
         if self._show_timestamp:
-            ts = self._clock.local_time(self._clock.clock())
-            parts.append(f"{_DIM}{ts}{_RESET}" if colors else ts)
-        lvl = _SHORT_LEVEL.get(level, level.upper()[:5])
-        parts.append(f"{_LEVEL_COLOR.get(level, '')}{lvl}{_RESET}" if colors else lvl)
-        if name:
-            padded = name.ljust(self._logger_width)
-            parts.append(f"{_BLUE}{padded}{_RESET}" if colors else padded)
-        head = " ".join(parts) + " "
-        if emoji:
-            head += self._emoji_cell(emoji if type(emoji) is str else safe_repr(emoji))
-        event = _truncate(event, self._max)
+            ts = self._clock.local_time()
+            head = f"{_DIM}{ts}{_RESET} {head}" if colors else f"{ts} {head}"
+        if len(event) > self._max:
+            event = _truncate(event, self._max)
         if event_dict:
-            fmt = self.format_value
+            texts, fmt = self._texts, self.format_value
+            before, after = (_CYAN, _RESET) if colors else ("", "")
+            fields = []
+            for field, value in event_dict.items():
+                kind = type(value)
+                if kind is str:  # a string seen before is one lookup ("" is never a text)
+                    text = texts.get(value) or fmt(value)
+                elif kind is int and value.bit_length() <= _MAX_INT_BITS:
+                    text = str(value)
+                else:
+                    text = fmt(value)
+                fields.append(f"{before}{field}{after}={text}")
             if colors:
-                fields = " ".join(f"{_CYAN}{k}{_RESET}={fmt(v)}" for k, v in event_dict.items())
-                line = f"{head}{_BOLD}{event.ljust(self._event_width)}{_RESET} {fields}"
+                line = f"{head}{_BOLD}{event.ljust(self._event_width)}{_RESET} {' '.join(fields)}"
             else:
-                fields = " ".join(f"{k}={fmt(v)}" for k, v in event_dict.items())
-                line = f"{head}{event.ljust(self._event_width)} {fields}"
+                line = f"{head}{event.ljust(self._event_width)} {' '.join(fields)}"
         else:
             line = f"{head}{_BOLD}{event}{_RESET}" if colors else head + event
         # One event, one line: a newline in an event name, key or repr must not forge another.
@@ -334,6 +400,7 @@ class JSONRenderer:
     ) -> None:
         self._max = max_value_chars
         self._clock = _Clock(clock)
+        self._heads: dict[tuple[Any, ...], bytes] = {}
 
     def __call__(
         self,
@@ -342,14 +409,34 @@ class JSONRenderer:
         event_dict: MutableMapping[str, Any],
     ) -> bytes:
         event = event_dict.pop("event", "")
-        exc_info = event_dict.pop("exc_info", None)
-        out: dict[str, Any] = {
-            "timestamp": self._clock.utc_iso(self._clock.clock()),
-            "level": _LEVEL_OF_METHOD.get(method_name, "info"),
-            "logger": getattr(logger, "name", None),
-            "event": event if type(event) is str else safe_repr(event),
-        }
+        if type(event) is not str:
+            event = safe_repr(event)
+        exc_info = event_dict.pop("exc_info") if "exc_info" in event_dict else None
         emoji = event_dict.pop("emoji", None)
+        name = getattr(logger, "name", None)
+        if not (
+            exc_info or "timestamp" in event_dict or "level" in event_dict or "logger" in event_dict
+        ):
+            # The usual line: the timestamp, the cached columns that repeat, the fields.
+            try:
+                head = self._heads.get((method_name, name, event, emoji))
+                if head is None:
+                    head = self._head(method_name, name, event, emoji)
+                fields = orjson.dumps(event_dict, default=_json_default)
+            except (TypeError, ValueError, RecursionError):  # written the careful way below
+                pass
+            else:
+                # The fields' object without its "{" continues the line; "{}" closes it.
+                tail = b"," + fields[1:] if len(fields) > 2 else b"}"
+                line = self._clock.json_timestamp() + head + tail
+                if len(line) <= self._max + 4096:
+                    return line
+        out: dict[str, Any] = {
+            "timestamp": self._clock.utc_iso(),
+            "level": _LEVEL_OF_METHOD.get(method_name, "info"),
+            "logger": name,
+            "event": event,
+        }
         if emoji is not None:
             out["emoji"] = emoji
         out.update(event_dict)
@@ -364,6 +451,19 @@ class JSONRenderer:
         if len(line) > self._max + 4096:
             line = self._dump_safely(out)
         return line
+
+    def _head(self, method_name: str, name: Any, event: str, emoji: Any) -> bytes:
+        """Return and keep ``,"level":…,"logger":…,"event":…[,"emoji":…]``: it repeats."""
+        columns = {"level": _LEVEL_OF_METHOD.get(method_name, "info"), "logger": name}
+        columns["event"] = event
+        if emoji is not None:
+            columns["emoji"] = emoji
+        head = b"," + orjson.dumps(columns)[1:-1]
+        if len(event) <= 256:  # event names repeat; long messages need not be kept
+            if len(self._heads) >= 1024:
+                self._heads.clear()
+            self._heads[method_name, name, event, emoji] = head
+        return head
 
     def _dump_safely(self, out: dict[str, Any]) -> bytes:
         try:

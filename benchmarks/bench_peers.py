@@ -1,0 +1,602 @@
+"""Measure logmoji against its peers and print one table: the issue's targets, met or not.
+
+Run through ``make bench`` (``benchmarks/run.py``), which builds the environment
+with the peers: structlog, loguru, provide-foundation 0.4.10 and logfire.
+
+Each section runs in its own child process, so one library's global set-up
+(structlog's, logfire's OpenTelemetry provider) cannot reach another section;
+inside a section logmoji and its peers are measured in that one process,
+interleaved (a, b, c, a, b, c, ...), and the medians compared.
+
+* ``core``: ``log.info("inference_completed", model="gpt-4", prompt_tokens=150,
+  completion_tokens=75, duration_ms=1250)`` to a null sink. Console line:
+  logmoji, structlog with its default processors and ``ConsoleRenderer(colors=False)``,
+  provide-foundation with its emoji enrichment, stdlib ``logging`` with a
+  key=value formatter, loguru. JSON line: logmoji, and structlog's documented
+  fast set-up (``JSONRenderer(serializer=orjson.dumps)``, ``BytesLogger``).
+  Filtered-out debug call: logmoji, and structlog's filtering bound logger.
+* ``import``: wall time of ``python -c "import x"`` minus ``python -c "pass"``,
+  medians over fresh interpreters.
+* ``instrument``: OpenAI chat calls to :class:`~logmoji.testing.FakeLLMProvider`
+  served by a child process, without injected latency: a bare client, one
+  instrumented by ``logmoji.llm.instrument`` and one by logfire's
+  ``instrument_openai`` (``send_to_logfire=False``, console off). Over HTTP
+  (wall clock), and with the provider's recorded replies replayed from memory
+  (CPU time, without network noise): the overhead of each instrumentation and,
+  from streams of 50 and 1050 chunks, the cost added per chunk.
+* ``report``: ``logmoji report FILE`` on a generated one-million-line log
+  (``bench_report.py``'s generator).
+
+Run: ``python benchmarks/bench_peers.py [--quick]`` in an environment with the peers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from typing import Any
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _harness import table
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FIELDS: dict[str, Any] = {
+    "model": "gpt-4",
+    "prompt_tokens": 150,
+    "completion_tokens": 75,
+    "duration_ms": 1250,
+}
+SHORT, LONG = 50, 1050
+
+Case = Callable[[], object]
+
+
+# Timing ----------------------------------------------------------------------------------
+
+
+def interleaved(
+    cases: dict[str, Case],
+    *,
+    seconds: float,
+    repeats: int,
+    clock: Callable[[], int] = time.perf_counter_ns,
+) -> dict[str, float]:
+    """Return each case's median ns per call; samples of about ``seconds``, interleaved."""
+    numbers = {}
+    for name, fn in cases.items():
+        fn()
+        start = clock()
+        count = 0
+        while clock() - start < seconds * 1e8:  # a tenth of a sample: warm up and calibrate
+            fn()
+            count += 1
+        numbers[name] = max(1, round(count * 10))
+    samples: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(repeats):
+        for name, fn in cases.items():
+            number = numbers[name]
+            start = clock()
+            for _ in range(number):
+                fn()
+            samples[name].append((clock() - start) / number)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+# Section: one log call -------------------------------------------------------------------
+
+
+def _structlog_console(text_null: Any) -> Any:
+    import structlog
+
+    processors = [  # structlog's default processors, with colours off
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.StackInfoRenderer(),
+        structlog.dev.set_exc_info,
+        structlog.processors.TimeStamper(fmt="%Y-%m-%d %H:%M:%S", utc=False),
+        structlog.dev.ConsoleRenderer(colors=False),
+    ]
+    return structlog.wrap_logger(
+        structlog.PrintLogger(text_null),
+        processors=processors,
+        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
+    ).bind()
+
+
+def _structlog_json(bytes_null: Any) -> Any:
+    import orjson
+    import structlog
+
+    # structlog's documented fast set-up ("Performance" in its docs).
+    return structlog.wrap_logger(
+        structlog.BytesLogger(bytes_null),
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.format_exc_info,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.JSONRenderer(serializer=orjson.dumps),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
+    ).bind()
+
+
+def _structlog_bare(text_null: Any) -> Any:
+    import structlog
+
+    # The least a structlog line costs: no timestamp, level or context, one renderer.
+    return structlog.wrap_logger(
+        structlog.PrintLogger(text_null),
+        processors=[structlog.processors.KeyValueRenderer()],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
+    ).bind()
+
+
+def _foundation(text_null: Any) -> Any:
+    from provide.foundation import LoggingConfig, TelemetryConfig, get_hub, get_logger
+    from provide.foundation.streams.core import set_log_stream_for_testing
+
+    set_log_stream_for_testing(text_null)
+    config = LoggingConfig(
+        default_level="INFO", das_emoji_prefix_enabled=True, logger_name_emoji_prefix_enabled=True
+    )
+    get_hub().initialize_foundation(TelemetryConfig(logging=config), force=True)
+    set_log_stream_for_testing(text_null)
+    return get_logger("llm")
+
+
+class _KeyValueFormatter(logging.Formatter):
+    """``time level name message key=value ...``: the fields are the record's extras."""
+
+    _standard = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message"}
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields = " ".join(f"{k}={v}" for k, v in record.__dict__.items() if k not in self._standard)
+        head = f"{self.formatTime(record)} {record.levelname} {record.name}"
+        return f"{head} {record.getMessage()} {fields}"
+
+
+def _stdlib(text_null: Any) -> logging.Logger:
+    log = logging.getLogger("bench.stdlib")
+    log.propagate = False  # logmoji's bridge sits on the root logger
+    handler = logging.StreamHandler(text_null)
+    handler.setFormatter(_KeyValueFormatter())
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    return log
+
+
+def _loguru(text_null: Any) -> Any:
+    from loguru import logger
+
+    logger.remove()
+    logger.add(
+        text_null,
+        level="INFO",
+        format="{time:YYYY-MM-DD HH:mm:ss.SSS} | {level: <8} | {name}:{function}:{line} - "
+        "{message} | {extra}",
+    )
+    return logger
+
+
+def _logmoji(formatter: str, stream: Any) -> Any:
+    import logmoji
+    from logmoji import LoggingConfig, TelemetryConfig, setup_telemetry
+
+    logmoji.reset()
+    setup_telemetry(
+        TelemetryConfig(logging=LoggingConfig(formatter=formatter, stream=stream, colors=False)),
+        environ={},
+    )
+    log = logmoji.get_logger("llm")
+    log.info("warm")
+    return log
+
+
+def _info(log: Any) -> Case:
+    def call() -> None:
+        log.info("inference_completed", **FIELDS)
+
+    return call
+
+
+def _debug(log: Any) -> Case:
+    def call() -> None:
+        log.debug("inference_started", model="gpt-4", prompt_tokens=150)
+
+    return call
+
+
+def measure_core(quick: bool) -> dict[str, float]:
+    """Time one log call in logmoji and each peer; return ns per call by case."""
+    seconds, repeats = (0.02, 5) if quick else (0.1, 11)
+    text_null = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
+    bytes_null = open(os.devnull, "wb")  # noqa: SIM115
+    stdlib = _stdlib(text_null)
+    peers = {
+        "structlog console": _info(_structlog_console(text_null)),
+        "provide-foundation console": _info(_foundation(text_null)),
+        "stdlib console": lambda: stdlib.info("inference_completed", extra=FIELDS),
+        "loguru console": _info(_loguru(text_null)),
+        "structlog bare": _info(_structlog_bare(text_null)),
+    }
+    # logmoji's configuration is global: each format gets its own round.
+    console = _info(_logmoji("console", text_null))
+    results = interleaved({"logmoji console": console, **peers}, seconds=seconds, repeats=repeats)
+    json_log = _logmoji("json", bytes_null)
+    structlog_json = _structlog_json(bytes_null)
+    results |= interleaved(
+        {
+            "logmoji json": _info(json_log),
+            "structlog json": _info(structlog_json),
+            "logmoji filtered debug": _debug(json_log),
+            "structlog filtered debug": _debug(structlog_json),
+        },
+        seconds=seconds,
+        repeats=repeats,
+    )
+    return results
+
+
+# Section: import time --------------------------------------------------------------------
+
+
+def measure_import(quick: bool) -> dict[str, float]:
+    """Return the median wall ns of ``import x`` in fresh interpreters, start-up subtracted."""
+    runs = 7 if quick else 25
+    programs = {"pass": "pass", "logmoji": "import logmoji", "structlog": "import structlog"}
+    samples: dict[str, list[float]] = {name: [] for name in programs}
+    for _ in range(runs + 1):
+        for name, code in programs.items():
+            start = time.perf_counter_ns()
+            subprocess.run([sys.executable, "-c", code], check=True)
+            samples[name].append(time.perf_counter_ns() - start)
+    medians = {name: statistics.median(values[1:]) for name, values in samples.items()}
+    return {
+        "logmoji import": medians["logmoji"] - medians["pass"],
+        "structlog import": medians["structlog"] - medians["pass"],
+    }
+
+
+# Section: instrumented SDK calls ---------------------------------------------------------
+
+
+def _replay_transport(reply: Any, streams: dict[tuple[bool, bool], bytes]) -> Any:
+    """Serve recorded replies from memory: the chat reply, or a stream by length and usage."""
+    import httpx2
+    import orjson
+
+    headers, content = list(reply.headers.multi_items()), reply.content
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        body = orjson.loads(request.content)
+        if not body.get("stream"):
+            return httpx2.Response(200, headers=headers, content=content)
+        long = request.headers.get("x-fake-reply-tokens") == str(LONG)
+        usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        return httpx2.Response(
+            200, headers={"content-type": "text/event-stream"}, content=streams[long, usage]
+        )
+
+    return httpx2.MockTransport(handler)
+
+
+def _record(base_url: str) -> tuple[Any, dict[tuple[bool, bool], bytes]]:
+    """Record the fake provider's replies: one chat reply, and streams by length and usage."""
+    import httpx2
+    from bench_instrument import MESSAGES
+
+    streams: dict[tuple[bool, bool], bytes] = {}
+    with httpx2.Client(base_url=base_url, headers={"authorization": "Bearer sk-fake"}) as http:
+        reply = http.post("/chat/completions", json={"model": "gpt-4o", "messages": MESSAGES})
+        for long in (False, True):
+            for usage in (False, True):
+                request: dict[str, Any] = {"model": "gpt-4o", "messages": MESSAGES, "stream": True}
+                if usage:
+                    request["stream_options"] = {"include_usage": True}
+                tokens = str(LONG if long else SHORT)
+                stream = http.post(
+                    "/chat/completions", json=request, headers={"x-fake-reply-tokens": tokens}
+                )
+                streams[long, usage] = stream.content
+    return reply, streams
+
+
+# What logmoji logs for a plain chat call (cost_usd from the default cost tracker).
+STARTED = {
+    "provider": "openai",
+    "operation": "chat",
+    "model": "gpt-4o",
+    "message_count": 1,
+    "prompt_chars": 37,
+    "estimated_prompt_tokens": 13,
+    "token_estimate": "heuristic",
+    "stream": False,
+}
+COMPLETED = {
+    "provider": "openai",
+    "operation": "chat",
+    "model": "gpt-4o",
+    "request_id": "req_11d005376197d605ef93d43b",
+    "response_id": "chatcmpl-11d005376197d605ef93d43b",
+    "response_model": "gpt-4o-2025-01-01",
+    "finish_reason": "stop",
+    "prompt_tokens": 13,
+    "completion_tokens": 24,
+    "total_tokens": 37,
+    "cached_tokens": 0,
+    "reasoning_tokens": 0,
+    "duration_ms": 1.5,
+    "retries": 0,
+    "cost_usd": 0.0002725,
+}
+
+
+class _TwoLines:
+    """A bare client whose chat calls log the two lines logmoji logs, through structlog only.
+
+    The floor of any instrumentation that logs a call's start and end: no
+    reading of the request or response, no prices, no statistics.
+    """
+
+    def __init__(self, client: Any) -> None:
+        self.create = client.chat.completions.create
+        self.log = _structlog_json(open(os.devnull, "wb"))  # noqa: SIM115 - process lifetime
+
+    def call(self, **kwargs: Any) -> Any:
+        self.log.info("chat_request_started", **STARTED)
+        result = self.create(**kwargs)
+        self.log.info("chat_request_completed", **COMPLETED)
+        return result
+
+
+def _clients(make: Callable[[], Any]) -> dict[str, Case]:
+    """Return one plain chat call each: bare, logmoji, logfire, and bare plus two lines."""
+    import logfire
+    from bench_instrument import MESSAGES, plain
+
+    from logmoji.llm.instrumentation import instrument
+
+    bare, ours, theirs, floor = make(), make(), make(), _TwoLines(make())
+    instrument(ours)
+    logfire.instrument_openai(theirs)
+    return {
+        "bare": plain(bare),
+        "logmoji": plain(ours),
+        "logfire": plain(theirs),
+        "two lines": lambda: floor.call(model="gpt-4o", messages=MESSAGES),
+    }
+
+
+def _configure_instrumentation() -> None:
+    """Send logmoji's lines to the null device and configure logfire to export nothing."""
+    import logfire
+
+    import logmoji
+    from logmoji import LoggingConfig, TelemetryConfig, setup_telemetry
+
+    logmoji.reset()
+    null = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
+    setup_telemetry(TelemetryConfig(logging=LoggingConfig(stream=null, colors=False)), environ={})
+    logfire.configure(send_to_logfire=False, console=False, inspect_arguments=False)
+
+
+def measure_instrument(quick: bool) -> dict[str, float]:
+    """Time bare, logmoji- and logfire-instrumented calls; return ns per call by case."""
+    import httpx2
+    import openai
+    from bench_instrument import fake_provider, streamed
+
+    from logmoji.llm.instrumentation import instrument
+
+    repeats = 5 if quick else 15
+    _configure_instrumentation()
+    with fake_provider() as base_url:
+        http = _clients(lambda: openai.OpenAI(base_url=base_url, api_key="sk-fake", max_retries=0))
+        wall = interleaved(
+            {f"http {name}": call for name, call in http.items()},
+            seconds=0.05 if quick else 0.2,
+            repeats=repeats,
+        )
+        reply, recorded = _record(base_url)
+    transport = _replay_transport(reply, recorded)
+
+    def replayed() -> openai.OpenAI:
+        return openai.OpenAI(
+            base_url="http://replay/v1",
+            api_key="sk-fake",
+            max_retries=0,
+            http_client=httpx2.Client(transport=transport),
+        )
+
+    cpu = interleaved(
+        {f"replay {name}": call for name, call in _clients(replayed).items()},
+        seconds=0.05 if quick else 0.2,
+        repeats=repeats,
+        clock=time.process_time_ns,
+    )
+    bare, ours = replayed(), replayed()
+    instrument(ours)
+    streams: dict[str, Case] = {}
+    for name, client in (("bare", bare), ("logmoji", ours)):
+        streams[f"stream {name} short"] = streamed(client, SHORT)
+        streams[f"stream {name} long"] = streamed(client, LONG)
+    cpu |= interleaved(
+        streams, seconds=0.1 if quick else 0.3, repeats=repeats, clock=time.process_time_ns
+    )
+    return wall | cpu
+
+
+# Section: the report ---------------------------------------------------------------------
+
+
+def measure_report(quick: bool) -> dict[str, float]:
+    """Time ``logmoji report`` on a generated log of a million lines; return ns per run."""
+    from bench_report import write_log
+
+    lines = 100_000 if quick else 1_000_000
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "bench.jsonl")
+        write_log(path, lines)
+        command = [sys.executable, "-m", "logmoji.cli", "report", path]
+        subprocess.run(command, stdout=subprocess.DEVNULL, check=True)  # warm the page cache
+        runs = []
+        for _ in range(3):
+            start = time.perf_counter_ns()
+            subprocess.run(command, stdout=subprocess.DEVNULL, check=True)
+            runs.append(time.perf_counter_ns() - start)
+    return {"report": statistics.median(runs), "report lines": float(lines)}
+
+
+SECTIONS: dict[str, Callable[[bool], dict[str, float]]] = {
+    "core": measure_core,
+    "import": measure_import,
+    "instrument": measure_instrument,
+    "report": measure_report,
+}
+
+
+# The table -------------------------------------------------------------------------------
+
+
+def _ns(value: float) -> str:
+    if value >= 1e9:
+        return f"{value / 1e9:.2f} s"
+    if value >= 1e6:
+        return f"{value / 1e6:.2f} ms"
+    if value >= 1e4:
+        return f"{value / 1e3:.1f} µs"
+    return f"{value:,.0f} ns"
+
+
+def rows(r: dict[str, float]) -> list[tuple[str, ...]]:
+    """Return the table rows: measure, logmoji, peer, ratio, target, verdict."""
+    out: list[tuple[str, ...]] = []
+
+    def row(
+        measure: str, ours: float, peer: float | None, *, target: str, met: bool | None, ratio: str
+    ) -> None:
+        verdict = "" if met is None else ("met" if met else "NOT MET")
+        peer_text = "" if peer is None else _ns(peer)
+        out.append((measure, _ns(ours), peer_text, ratio, target, verdict))
+
+    def at_most(measure: str, ours: float, peer: float, limit: float | None) -> None:
+        value = ours / peer
+        target = "(info)" if limit is None else f"≤ {limit:g}×"
+        met = None if limit is None else value <= limit
+        row(measure, ours, peer, target=target, met=met, ratio=f"{value:.2f}×")
+
+    console, foundation = r["logmoji console"], r["provide-foundation console"]
+    at_most("console line, vs structlog ConsoleRenderer", console, r["structlog console"], 0.5)
+    at_most(
+        "JSON line, vs structlog JSONRenderer(orjson)", r["logmoji json"], r["structlog json"], 1.0
+    )
+    at_most(
+        "filtered debug, vs structlog filtering logger",
+        r["logmoji filtered debug"],
+        r["structlog filtered debug"],
+        1.2,
+    )
+    times = foundation / console
+    row(
+        "console line, vs provide-foundation (emoji)",
+        console,
+        foundation,
+        target="≥ 15× faster",
+        met=times >= 15,
+        ratio=f"{times:.1f}× faster",
+    )
+    bare_structlog = r["structlog bare"]
+    row(
+        "  floor: bare structlog call, one renderer",
+        bare_structlog,
+        foundation,
+        target="(info)",
+        met=None,
+        ratio=f"{foundation / bare_structlog:.1f}× faster",
+    )
+    at_most("console line, vs stdlib logging key=value", console, r["stdlib console"], None)
+    at_most("console line, vs loguru", console, r["loguru console"], None)
+    at_most("import time, vs import structlog", r["logmoji import"], r["structlog import"], 1.5)
+    at_most("plain call over HTTP, instrumented vs bare", r["http logmoji"], r["http bare"], 1.03)
+    at_most("  floor: bare call + 2 structlog lines", r["http two lines"], r["http bare"], None)
+    at_most("  logfire instrument_openai vs bare", r["http logfire"], r["http bare"], None)
+    added = (
+        (r["stream logmoji long"] - r["stream bare long"])
+        - (r["stream logmoji short"] - r["stream bare short"])
+    ) / (LONG - SHORT)
+    row("added per streamed chunk (CPU)", added, None, target="≤ 2 µs", met=added <= 2000, ratio="")
+    ours = r["replay logmoji"] - r["replay bare"]
+    at_most(
+        "instrumentation overhead (CPU), vs logfire",
+        ours,
+        r["replay logfire"] - r["replay bare"],
+        0.5,
+    )
+    floor = r["replay two lines"] - r["replay bare"]
+    row("  floor: 2 structlog lines (CPU)", floor, None, target="(info)", met=None, ratio="")
+    report = r["report"]
+    lines = f"{r['report lines']:,.0f}"
+    row(f"logmoji report, {lines} lines", report, None, target="≤ 2 s", met=report <= 2e9, ratio="")
+    return out
+
+
+def machine() -> str:
+    """Describe the machine: CPUs, CPU model, Python, load average."""
+    model = platform.processor() or "?"
+    try:
+        with open("/proc/cpuinfo") as info:
+            model = next(
+                (line.split(":", 1)[1].strip() for line in info if line.startswith("model name")),
+                model,
+            )
+    except OSError:
+        pass
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (
+        f"{os.cpu_count()} CPUs, {model}; Python {platform.python_version()}; load average {load}"
+    )
+
+
+def main() -> None:
+    """Run every section in a child process and print the table (or run one section)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="shorter runs, noisier figures")
+    parser.add_argument("--section", choices=SECTIONS, help=argparse.SUPPRESS)
+    parser.add_argument("--only", action="append", choices=SECTIONS, help="run only these sections")
+    args = parser.parse_args()
+    if args.section:
+        print(json.dumps(SECTIONS[args.section](args.quick)))
+        return
+    print(machine(), flush=True)
+    results: dict[str, float] = {}
+    for name in args.only or SECTIONS:
+        start = time.perf_counter()
+        command = [
+            sys.executable,
+            __file__,
+            "--section",
+            name,
+            *(["--quick"] if args.quick else []),
+        ]
+        output = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout
+        results |= json.loads(output.strip().splitlines()[-1])
+        print(f"  {name}: {time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
+    if args.only:
+        print(json.dumps(results, indent=1))
+        return
+    print(table(rows(results), ("measure", "logmoji", "peer", "ratio", "target", "")))
+    print(f"load average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()
