@@ -16,14 +16,13 @@ application. The event is written in a safe fallback form instead.
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import sys
 import threading
 import weakref
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import IO, Any
+from typing import Any
 
 import orjson
 from structlog import DropEvent
@@ -31,6 +30,7 @@ from structlog._base import BoundLoggerBase
 from structlog.contextvars import merge_contextvars
 
 from logmoji.exceptions import ConfigurationError
+from logmoji.logger._output import JSONLinesExporter, Output, Sink, last_resort, open_json_output
 from logmoji.logger.config import LEVELS, LoggingConfig, ResolvedLoggingConfig
 from logmoji.logger.emoji._builtin import builtin_set
 from logmoji.logger.emoji.resolve import EmojiResolver
@@ -48,83 +48,6 @@ _METHOD_LEVELS: dict[str, int] = {
     "error": LEVELS["ERROR"],
     "critical": LEVELS["CRITICAL"],
 }
-
-
-class _Output:
-    """Write whole lines to a stream, one writer at a time, never raising."""
-
-    def __init__(self, stream: IO[Any] | None) -> None:
-        self.stream = stream
-        self.lock = threading.Lock()
-        self._kind: tuple[object, bool] = (None, False)  # (the last stream, whether binary)
-        self.failures = 0
-
-    def _is_binary(self, stream: Any) -> bool:
-        binary = isinstance(stream, io.RawIOBase | io.BufferedIOBase) or (
-            "b" in getattr(stream, "mode", "") and not isinstance(stream, io.TextIOBase)
-        )
-        self._kind = (stream, binary)
-        return binary
-
-    def write(self, line: object) -> None:
-        """Write ``line`` (``str`` or ``bytes``; anything else is not a line) and a newline."""
-        kind = type(line)
-        if kind is not str and kind is not bytes:
-            return
-        given: Any = line  # str or bytes, as just checked
-        stream: Any = self.stream if self.stream is not None else sys.stderr
-        try:
-            last, binary = self._kind
-            if stream is not last:
-                binary = self._is_binary(stream)
-            if binary:
-                data = given if kind is bytes else given.encode("utf-8", "backslashreplace")
-                with self.lock:
-                    stream.write(data + b"\n")
-                    stream.flush()
-                return
-            text = given.decode("utf-8", "replace") if kind is bytes else given
-            with self.lock:
-                try:
-                    stream.write(text + "\n")
-                except UnicodeEncodeError:  # surrogates, or an ASCII file: escape what it refuses
-                    encoding = str(getattr(stream, "encoding", None) or "ascii")
-                    try:
-                        safe = text.encode(encoding, "backslashreplace").decode(encoding)
-                    except (LookupError, UnicodeError):
-                        safe = text.encode("ascii", "backslashreplace").decode("ascii")
-                    stream.write(safe + "\n")
-                stream.flush()
-        # The application must go on when its log stream is closed or broken.
-        except Exception as exc:
-            self.failures += 1
-            if self.failures == 1:
-                _last_resort(
-                    f"logmoji: cannot write to {safe_repr(stream)}: {safe_repr(exc)}; "
-                    "further lines to it are dropped",
-                    stream,
-                )
-
-
-def _last_resort(message: str, failed: object) -> None:
-    try:
-        err = sys.stderr if sys.stderr is not failed else sys.__stderr__
-        if err is not None:
-            err.write(message + "\n")
-            err.flush()
-    except Exception:  # nowhere left to report to
-        pass
-
-
-class _Sink:
-    """The logger object structlog wraps: it knows its name and writes finished lines."""
-
-    __slots__ = ("msg", "name", "output")
-
-    def __init__(self, name: str, output: _Output) -> None:
-        self.name = name
-        self.output = output
-        self.msg = output.write  # structlog calls logger.msg(line): straight to the output
 
 
 def _interpolate(event: Any, args: tuple[Any, ...]) -> Any:
@@ -273,15 +196,15 @@ class _State:
         self.lock = threading.RLock()
         self.config: ResolvedLoggingConfig | None = None
         self.processors: list[Processor] = []
-        self.output = _Output(None)
+        self.output = Output(None)
         self.classes: dict[int, type[_LoggerBase]] = {}
-        self.sinks: dict[str, _Sink] = {}
+        self.sinks: dict[str, Sink] = {}
         self.level_cache: dict[str, int] = {}
         self.resolver: EmojiResolver | None = None
         self.text_masker: SecretTextMasker | None = None
         self.level_override: int | None = None
         self.extra_processors: list[Processor] = []
-        self.json_output: _Output | None = None
+        self.json_output: Output | None = None
 
 
 _STATE = _State()
@@ -317,7 +240,7 @@ def _ensure_configured() -> ResolvedLoggingConfig:
                     configure(LoggingConfig().resolve(os.environ))
                 # No set-up ran to fail at, and a log call must not raise: use the defaults.
                 except ConfigurationError as exc:
-                    _last_resort(
+                    last_resort(
                         f"logmoji: {exc}; using the defaults "
                         "(call setup_telemetry() to get this error at set-up)",
                         None,
@@ -328,29 +251,10 @@ def _ensure_configured() -> ResolvedLoggingConfig:
     return config
 
 
-class JSONLinesExporter:
-    """Write a JSON-lines copy of each event to a second output; a processor before the renderer.
-
-    The copy is rendered and masked like a JSON line on the main output; the
-    event goes on to the main renderer unchanged.
-    """
-
-    def __init__(
-        self, output: _Output, *, max_value_chars: int, masker: SecretTextMasker | None
-    ) -> None:
-        self._output = output
-        renderer = JSONRenderer(max_value_chars=max_value_chars)
-        self._render: Processor = renderer if masker is None else MaskedRenderer(renderer, masker)
-
-    def __call__(self, logger: Any, method_name: str, event_dict: Any) -> Any:
-        self._output.write(self._render(logger, method_name, dict(event_dict)))
-        return event_dict
-
-
 def build_processors(
     config: ResolvedLoggingConfig,
     renderer: Processor | None = None,
-    json_output: _Output | None = None,
+    json_output: Output | None = None,
 ) -> tuple[list[Processor], EmojiResolver | None, SecretTextMasker | None]:
     """Return the processor chain for ``config``, with its emoji resolver and text masker."""
     processors: list[Processor] = [merge_contextvars]
@@ -405,7 +309,7 @@ def configure(
     """Install ``config`` (already resolved) as the global logging configuration."""
     with _STATE.lock:
         # Open before closing: a path that cannot be opened leaves the old set-up whole.
-        json_output = None if config.json_file is None else _open_json_output(config.json_file)
+        json_output = None if config.json_file is None else open_json_output(config.json_file)
         _close_json_output()
         _STATE.json_output = json_output
         if processors is None:
@@ -429,17 +333,6 @@ def configure(
     stdlib.install(config.capture_stdlib, level_for)
 
 
-def _open_json_output(path: str) -> _Output:
-    try:
-        stream = open(path, "ab")  # noqa: SIM115 (kept open until reconfiguration)
-    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
-        reason = getattr(exc, "strerror", None) or exc
-        raise ConfigurationError(
-            f"json_file: cannot open {path!r} for appending: {reason}"
-        ) from None
-    return _Output(stream)
-
-
 def _close_json_output() -> None:
     output = _STATE.json_output
     _STATE.json_output = None
@@ -461,7 +354,7 @@ def unconfigure() -> None:
         _STATE.level_override = None
         _STATE.level_cache.clear()
         _STATE.extra_processors.clear()
-        _STATE.output = _Output(None)
+        _STATE.output = Output(None)
         _STATE.sinks.clear()
         _invalidate_proxies()
     stdlib.install(False, level_for)
@@ -489,11 +382,11 @@ def _invalidate_proxies() -> None:
         proxy._forget()
 
 
-def sink_for(name: str) -> _Sink:
+def sink_for(name: str) -> Sink:
     """Return the sink (structlog's wrapped logger) for the logger ``name``."""
     sink = _STATE.sinks.get(name)
     if sink is None or sink.output is not _STATE.output:
-        sink = _Sink(name, _STATE.output)
+        sink = Sink(name, _STATE.output)
         _STATE.sinks[name] = sink
     return sink
 
