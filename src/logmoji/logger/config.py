@@ -33,6 +33,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any, Literal
 
+from logmoji._validate import require_int
 from logmoji.exceptions import ConfigurationError
 from logmoji.logger._checks import check_type as _check_type
 from logmoji.logger._checks import parse_bool as _parse_bool
@@ -274,14 +275,7 @@ class LoggingConfig:
                 raise ConfigurationError(f"redact_fields must be field names, not {name!r}")
         for pattern in self.redact_patterns:
             _compile(pattern)
-        if (
-            isinstance(self.max_value_chars, bool)
-            or not isinstance(self.max_value_chars, int)
-            or self.max_value_chars < 16
-        ):
-            raise ConfigurationError(
-                f"max_value_chars must be an int of at least 16, not {self.max_value_chars!r}"
-            )
+        require_int("max_value_chars", self.max_value_chars, minimum=16)
 
     def resolve(self, environ: Mapping[str, str]) -> ResolvedLoggingConfig:
         """Return the final settings, reading ``environ`` for fields left out.
