@@ -70,7 +70,36 @@ def _error_fields(exc: BaseException) -> dict[str, object]:
     }
 
 
-class ModelLoad:
+class _AlsoAsync:
+    """Make a synchronous context manager usable with ``async with`` too.
+
+    Logging does not block, so the async forms simply run the sync ones.
+    """
+
+    def __enter__(self) -> Self:
+        raise NotImplementedError
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        return self.__enter__()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.__exit__(exc_type, exc, tb)
+
+
+class ModelLoad(_AlsoAsync):
     """Time one model load and log it; made by :func:`track_model_load`.
 
     Use it as ``with``/``async with`` block or as a decorator; a decorated
@@ -123,17 +152,6 @@ class ModelLoad:
             self._log.error("model_load_failed", **{**base, **_error_fields(exc)})
         else:
             self._log.warning("model_load_cancelled", **{**base, "error_type": type(exc).__name__})
-
-    async def __aenter__(self) -> Self:
-        return self.__enter__()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.__exit__(exc_type, exc, tb)
 
     def _memory_fields(self) -> dict[str, object]:
         after = self._memory()
@@ -215,7 +233,7 @@ def _check_metrics(metrics: dict[str, object]) -> tuple[dict[str, int | float], 
     return plain, non_finite
 
 
-class TrainingRun:
+class TrainingRun(_AlsoAsync):
     """Log one training run's start, progress and end; made by :func:`track_training`."""
 
     def __init__(
@@ -310,17 +328,6 @@ class TrainingRun:
             self._log.error("training_failed", **base, **_error_fields(exc))
         else:
             self._log.warning("training_cancelled", **base, error_type=type(exc).__name__)
-
-    async def __aenter__(self) -> Self:
-        return self.__enter__()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.__exit__(exc_type, exc, tb)
 
 
 def track_training(
