@@ -19,8 +19,10 @@ interleaved (a, b, c, a, b, c, ...), and the medians compared.
   medians over fresh interpreters.
 * ``instrument``: OpenAI chat calls to :class:`~logmoji.testing.FakeLLMProvider`
   served by a child process, without injected latency: a bare client, one
-  instrumented by ``logmoji.llm.instrument`` and one by logfire's
-  ``instrument_openai`` (``send_to_logfire=False``, console off). Over HTTP
+  instrumented by ``logmoji.llm.instrument`` (JSON lines, default observers), one
+  by logfire's ``instrument_openai`` (``send_to_logfire=False``, console off)
+  and, as the floor, a bare client around whose calls structlog logs the same
+  two lines. Over HTTP
   (wall clock), and with the provider's recorded replies replayed from memory
   (CPU time, without network noise): the overhead of each instrumentation and,
   from streams of 50 and 1050 chunks, the cost added per chunk.
@@ -378,15 +380,21 @@ def _clients(make: Callable[[], Any]) -> dict[str, Case]:
 
 
 def _configure_instrumentation() -> None:
-    """Send logmoji's lines to the null device and configure logfire to export nothing."""
+    """Send logmoji's lines to the null device and configure logfire to export nothing.
+
+    logmoji writes JSON lines, as in production and as the floor's structlog lines are
+    written; ``bench_instrument.py`` measures the same calls with console lines.
+    """
     import logfire
 
     import logmoji
     from logmoji import LoggingConfig, TelemetryConfig, setup_telemetry
 
     logmoji.reset()
-    null = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
-    setup_telemetry(TelemetryConfig(logging=LoggingConfig(stream=null, colors=False)), environ={})
+    null = open(os.devnull, "wb")  # noqa: SIM115 - lives as long as the process
+    setup_telemetry(
+        TelemetryConfig(logging=LoggingConfig(formatter="json", stream=null)), environ={}
+    )
     logfire.configure(send_to_logfire=False, console=False, inspect_arguments=False)
 
 

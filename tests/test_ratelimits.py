@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from logmoji.llm.ratelimits import (
     RateLimit,
     RateLimitState,
+    lowest_remaining_ratio,
     parse_rate_limit_headers,
     parse_reset_seconds,
     parse_retry_after,
@@ -158,6 +159,50 @@ class TestRateLimitState:
 
         with pytest.raises(dataclasses.FrozenInstanceError):
             state.limits = ()  # type: ignore[misc]
+
+
+class TestLowestRemainingRatio:
+    """lowest_remaining_ratio(): the full parse's lowest ratio, without building the state."""
+
+    @staticmethod
+    def _full(headers: object) -> float | None:
+        state = parse_rate_limit_headers(headers)  # type: ignore[arg-type]
+        lowest = None if state is None else state.lowest
+        return None if lowest is None else lowest.remaining_ratio
+
+    @pytest.mark.parametrize(
+        ("headers", "ratio"),
+        [
+            (OPENAI_HEADERS, 1500 / 30000),
+            (ANTHROPIC_HEADERS, 39000 / 40000),
+            ({"X-RateLimit-Limit-Tokens": "100", "X-RATELIMIT-REMAINING-TOKENS": "7"}, 0.07),
+            ({"x-ratelimit-limit-requests": "lots", "x-ratelimit-remaining-requests": "1"}, None),
+            ({"x-ratelimit-limit-requests": "0", "x-ratelimit-remaining-requests": "0"}, None),
+            ({"x-ratelimit-remaining-requests": "3"}, None),
+            ({"content-type": "application/json"}, None),
+        ],
+    )
+    def test_examples(self, headers: dict[str, str], ratio: float | None) -> None:
+        """Known header sets, mixed-case names included, give the expected ratio."""
+        assert lowest_remaining_ratio(headers) == ratio
+        assert self._full(headers) == ratio
+
+    def test_httpx_headers(self) -> None:
+        """An httpx Headers object is read from its raw pairs, as the full parse reads it."""
+        headers = httpx2.Headers({**OPENAI_HEADERS, "X-Ratelimit-Remaining-Requests": "5"})
+        assert lowest_remaining_ratio(headers) == self._full(headers) == 5 / 500
+
+    @given(
+        st.dictionaries(
+            st.sampled_from(HEADER_NAMES).flatmap(
+                lambda name: st.sampled_from([name, name.upper(), name.title()])
+            ),
+            st.one_of(st.integers(-5, 10**6).map(str), st.sampled_from(["", "x", " 7 ", "1e3"])),
+        )
+    )
+    def test_same_as_full_parse(self, headers: dict[str, str]) -> None:
+        """Any mix of names, spellings and values: the same answer as the full parse."""
+        assert lowest_remaining_ratio(headers) == self._full(headers)
 
 
 class TestParseResetSeconds:

@@ -24,7 +24,12 @@ if TYPE_CHECKING:
     )
     from logmoji.llm.lifecycle import ModelLoad, TrainingRun, track_model_load, track_training
     from logmoji.llm.monitor import PerformanceMonitor, Snapshot
-    from logmoji.llm.ratelimits import RateLimit, RateLimitState, parse_rate_limit_headers
+    from logmoji.llm.ratelimits import (
+        RateLimit,
+        RateLimitState,
+        lowest_remaining_ratio,
+        parse_rate_limit_headers,
+    )
     from logmoji.llm.sketch import DDSketch
     from logmoji.llm.tokens import TokenEstimate, estimate_tokens
 
@@ -58,6 +63,7 @@ _WHERE = {
     "instrument": "instrumentation",
     "instrument_anthropic": "instrumentation",
     "instrument_openai": "instrumentation",
+    "lowest_remaining_ratio": "ratelimits",
     "parse_rate_limit_headers": "ratelimits",
     "performance_monitor": "_defaults",
     "track_model_load": "lifecycle",
@@ -94,6 +100,7 @@ __all__ = [
     "instrument",
     "instrument_anthropic",
     "instrument_openai",
+    "lowest_remaining_ratio",
     "parse_rate_limit_headers",
     "performance_monitor",
     "track_model_load",

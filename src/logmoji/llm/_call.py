@@ -22,7 +22,11 @@ from typing import TYPE_CHECKING, Any
 from logmoji.llm._record import CallRecord
 from logmoji.llm._runtime import CallScope, Runtime
 from logmoji.llm.errors import classify_error
-from logmoji.llm.ratelimits import parse_rate_limit_headers, parse_retry_after
+from logmoji.llm.ratelimits import (
+    lowest_remaining_ratio,
+    parse_rate_limit_headers,
+    parse_retry_after,
+)
 from logmoji.llm.tokens import TokenEstimate
 from logmoji.logger.core import text_masker
 
@@ -142,6 +146,8 @@ class Call:
             self.rt.end_scopes(scopes, record, fields)
 
     def _base(self) -> dict[str, object]:
+        if self.request_id is None and self.headers is not None:
+            self.request_id = self.headers.get(self.rt.request_id_header)
         return {
             "provider": self.rt.provider,
             "operation": self.operation,
@@ -173,24 +179,26 @@ class Call:
             self.rt.internal_error("start", exc)
 
     def on_response(self, headers: Mapping[str, str]) -> None:
-        """Keep the latest response's headers and their request id."""
+        """Keep the latest response's headers; their request id is read when needed.
+
+        A result or an error usually says its request id itself, so the header
+        is looked up only for an event that still lacks one.
+        """
         self.headers_at = self.rt.settings.clock()
         self.headers = headers
-        request_id = headers.get(self.rt.request_id_header)
-        if request_id is not None:
-            self.request_id = request_id
 
     def _log_rate_limits(self, headers: Mapping[str, str] | None) -> None:
         """Log 🚦 once per call: debug, or warning when a budget runs low."""
         if self.rate_logged or headers is None:
             return
         self.rate_logged = True
+        ratio = lowest_remaining_ratio(headers)
+        low = ratio is not None and ratio < self.rt.settings.rate_limit_warning_ratio
+        if not low and not self.rt.enabled(_DEBUG):
+            return  # most calls: nothing to say above debug, so build nothing
         state = parse_rate_limit_headers(headers)
         if state is None:
             return
-        low = state.is_low(self.rt.settings.rate_limit_warning_ratio)
-        if not low and not self.rt.enabled(_DEBUG):
-            return  # most calls: nothing to say above debug, so build nothing
         fields = self._base()
         fields["request_id"] = self.request_id
         fields.update(state.to_fields())

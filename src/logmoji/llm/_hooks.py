@@ -308,7 +308,14 @@ def summarize(model: object, items: list[object], capture: bool) -> Prompt:
     when ``capture`` is on.
     """
     name = model if isinstance(model, str) else str(model)
-    texts = [text for item in items for text in iter_text(item)]
+    texts: list[str] = []
+    for item in items:
+        # The usual message, {"role": ..., "content": "text"}, without the general walk.
+        content = item.get("content") if type(item) is dict and len(item) == 2 else None
+        if type(content) is str and "role" in item:  # type: ignore[operator]
+            texts.append(content)
+        else:
+            texts.extend(iter_text(item))
     return Prompt(
         model=name,
         message_count=len(items),

@@ -21,6 +21,7 @@ from typing import Any
 __all__ = [
     "RateLimit",
     "RateLimitState",
+    "lowest_remaining_ratio",
     "parse_rate_limit_headers",
     "parse_reset_seconds",
     "parse_retry_after",
@@ -126,18 +127,38 @@ def _text(value: str | bytes) -> str:
 
 _UNSEEN: Any = object()
 _NAMES: dict[str | bytes, tuple[str, str] | None] = {}
-"""Header name (lower case, as received) -> ``(kind, field)``, or ``None`` for other headers."""
+"""Header name, as received -> ``(kind, field)``, or ``None`` for other headers."""
 _MAX_NAMES = 512
 
 
-def _remember(lowered: str | bytes) -> tuple[str, str] | None:
-    """Classify a header name once; later responses pay one dict lookup per header."""
-    name = lowered.decode("latin-1") if isinstance(lowered, bytes) else lowered
-    split = _split(name) if name.startswith(_PREFIXES) else None
+def _classify(name: str | bytes) -> tuple[str, str] | None:
+    """Classify a header name and remember it; later responses pay one dict lookup.
+
+    Names are kept as the server sent them (a server spells its headers the same
+    way every time), so a known name costs neither decoding nor ``lower()``.
+    """
+    lowered = (name.decode("latin-1") if isinstance(name, bytes) else name).lower()
+    split = _split(lowered) if lowered.startswith(_PREFIXES) else None
     if len(_NAMES) >= _MAX_NAMES:  # names come from servers: keep the table bounded
         _NAMES.clear()
-    _NAMES[lowered] = split
+    _NAMES[name] = split
     return split
+
+
+def _collect(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, dict[str, str]]:
+    """Return the rate-limit header values by kind and field: ``{"tokens": {"limit": ...}}``."""
+    found: dict[str, dict[str, str]] = {}
+    names = _NAMES
+    for raw_name, raw_value in _pairs(headers):
+        split = names.get(raw_name, _UNSEEN)
+        if split is _UNSEEN:
+            split = _classify(raw_name)
+        if split is None:
+            continue
+        kind, field = split
+        value = raw_value.decode("latin-1") if isinstance(raw_value, bytes) else raw_value
+        found.setdefault(kind, {})[field] = value
+    return found
 
 
 def _split(name: str) -> tuple[str, str] | None:
@@ -208,18 +229,7 @@ def parse_rate_limit_headers(
     Returns:
         The state, or ``None`` when the response carried no rate-limit header.
     """
-    found: dict[str, dict[str, str]] = {}
-    names = _NAMES
-    for raw_name, raw_value in _pairs(headers):
-        lowered = raw_name.lower()
-        split = names.get(lowered, _UNSEEN)
-        if split is _UNSEEN:
-            split = _remember(lowered)
-        if split is None:
-            continue
-        kind, field = split
-        value = raw_value.decode("latin-1") if isinstance(raw_value, bytes) else raw_value
-        found.setdefault(kind, {})[field] = value
+    found = _collect(headers)
     if not found:
         return None
     return RateLimitState(
@@ -233,6 +243,28 @@ def parse_rate_limit_headers(
             for kind, fields in found.items()
         )
     )
+
+
+def lowest_remaining_ratio(
+    headers: Mapping[str, str] | Iterable[tuple[str, str]],
+) -> float | None:
+    """Return the smallest remaining fraction of any budget in ``headers``, or ``None``.
+
+    The same answer as ``parse_rate_limit_headers(headers).lowest.remaining_ratio``
+    without building the state: instrumentation asks this of every response and
+    parses the headers in full only when a budget runs low (or debug is on).
+    """
+    lowest: float | None = None
+    for fields in _collect(headers).values():
+        limit, remaining = fields.get("limit"), fields.get("remaining")
+        if limit is None or remaining is None:
+            continue
+        total, left = _to_int(limit), _to_int(remaining)
+        if total is None or left is None or total <= 0:
+            continue
+        if lowest is None or left / total < lowest:
+            lowest = left / total
+    return lowest
 
 
 def parse_retry_after(

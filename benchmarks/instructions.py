@@ -1,0 +1,144 @@
+"""Count the instructions an instrumented OpenAI call costs, deterministically, under callgrind.
+
+Timings on a shared machine move with its load; instruction counts do not.
+Each case makes replayed chat calls (the fake provider's recorded reply served
+from memory by an ``httpx2.MockTransport``), once ``N`` and once ``N + 200``
+times, each run under ``valgrind --tool=callgrind`` with ``PYTHONHASHSEED=0``;
+the difference of the two totals over 200 is the cost of one call, start-up
+and warm-up cancelled out. Cases:
+
+* ``bare``: a bare client;
+* ``logmoji``: an ``instrument()``-ed client, default observers;
+* ``logmoji-no-observers``: the same with ``observers=()`` (no cost tracker,
+  no performance monitor);
+* ``logmoji-silent``: default observers, the logger at ERROR (no lines written);
+* ``floor``: a bare client around whose calls structlog logs the same two lines.
+
+Lines go to the null device as JSON (``--console`` for console lines).
+Needs valgrind; a run takes a few minutes (two valgrind runs per case, two at a time).
+
+Run: ``python benchmarks/instructions.py [--console] [CASE ...]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+CASES = ("bare", "logmoji", "logmoji-no-observers", "logmoji-silent", "floor")
+SHORT, EXTRA = 20, 200
+
+
+def _configure(formatter: str, level: str) -> None:
+    import logmoji
+    from logmoji import LoggingConfig, TelemetryConfig, setup_telemetry
+
+    logmoji.reset()
+    null = open(os.devnull, "w" if formatter == "console" else "wb")  # noqa: SIM115 - process
+    config = LoggingConfig(formatter=formatter, stream=null, colors=False, default_level=level)
+    setup_telemetry(TelemetryConfig(logging=config), environ={})
+
+
+def _call(case: str) -> Callable[[], object]:
+    """Return one replayed chat call of ``case``."""
+    import httpx2
+    import openai
+    from bench_instrument import MESSAGES, plain
+    from bench_peers import _TwoLines
+
+    from logmoji.llm.instrumentation import instrument
+    from logmoji.testing import FakeLLMProvider
+
+    with FakeLLMProvider(rate_limit_requests=10**9, rate_limit_tokens=10**12) as fake:
+        recorder = openai.OpenAI(base_url=fake.openai_base_url, api_key="sk-fake", max_retries=0)
+        raw = recorder.chat.completions.with_raw_response.create(model="gpt-4o", messages=MESSAGES)
+        reply = raw.http_response
+    headers, content = list(reply.headers.multi_items()), reply.content
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(200, headers=headers, content=content)
+
+    client = openai.OpenAI(
+        base_url="http://replay/v1",
+        api_key="sk-fake",
+        max_retries=0,
+        http_client=httpx2.Client(transport=httpx2.MockTransport(handler)),
+    )
+    if case == "floor":
+        floor = _TwoLines(client)
+        return lambda: floor.call(model="gpt-4o", messages=MESSAGES)
+    if case == "logmoji-no-observers":
+        instrument(client, observers=())
+    elif case != "bare":
+        instrument(client)
+    return plain(client)
+
+
+def run(case: str, calls: int, formatter: str) -> None:
+    """Make ``calls`` calls of ``case`` after a warm-up (the child side of a count)."""
+    sys.path.insert(0, os.path.dirname(__file__))
+    _configure(formatter, "ERROR" if case == "logmoji-silent" else "INFO")
+    call = _call(case)
+    for _ in range(30 + calls):
+        call()
+
+
+def count(case: str, calls: int, formatter: str) -> int:
+    """Return the instructions callgrind counts for one child run of ``calls`` calls."""
+    command = [
+        "valgrind",
+        "--tool=callgrind",
+        "--callgrind-out-file=/dev/null",
+        sys.executable,
+        __file__,
+        "--run",
+        case,
+        str(calls),
+        f"--format={formatter}",
+    ]
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+    match = re.search(r"Collected : (\d+)", done.stderr)
+    if match is None:
+        raise RuntimeError(f"no instruction count from valgrind:\n{done.stderr[-2000:]}")
+    return int(match.group(1))
+
+
+def main() -> None:
+    """Count every asked case and print kinstr per call, and over the bare call."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("cases", nargs="*", metavar="CASE", help=f"any of {', '.join(CASES)}")
+    parser.add_argument("--console", action="store_true", help="console lines instead of JSON")
+    parser.add_argument("--run", nargs=2, metavar=("CASE", "CALLS"), help=argparse.SUPPRESS)
+    parser.add_argument("--format", default="json", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.run:
+        run(args.run[0], int(args.run[1]), args.format)
+        return
+    formatter = "console" if args.console else "json"
+    cases: list[str] = args.cases or list(CASES)
+    unknown = sorted(set(cases) - set(CASES))
+    if unknown:
+        parser.error(f"unknown case {unknown[0]!r}; the cases are {', '.join(CASES)}")
+    if "bare" not in cases:
+        cases.insert(0, "bare")
+    jobs = [(case, calls) for case in cases for calls in (SHORT, SHORT + EXTRA)]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        totals: list[Any] = list(pool.map(lambda job: count(*job, formatter), jobs))
+    per_call = {
+        case: (totals[2 * i + 1] - totals[2 * i]) / EXTRA / 1000 for i, case in enumerate(cases)
+    }
+    print(f"kinstr per replayed chat call, {formatter} lines")
+    for case, kinstr in per_call.items():
+        over = "" if case == "bare" else f"  (+{kinstr - per_call['bare']:,.0f} over bare)"
+        print(f"{case:22} {kinstr:8,.0f}{over}")
+
+
+if __name__ == "__main__":
+    main()
