@@ -720,7 +720,7 @@ class TestBoundedMemory:
 
     def test_model_names_are_capped(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """Distinct unknown model names past the cap do not grow memory."""
-        monkeypatch.setattr("logmoji.llm.costs._MAX_MODELS", 50)
+        monkeypatch.setattr("logmoji.llm._price_lookup._MAX_MODELS", 50)
         tracker = CostTracker()
         records = [record(model=f"ft:custom-{i}") for i in range(1200)]
         with capture_logs("ERROR"):

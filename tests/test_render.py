@@ -130,6 +130,31 @@ class TestConsoleRenderer:
         assert line.splitlines()[0].startswith("ERROR")
         assert "ValueError: bad thing" in line
 
+    @pytest.mark.parametrize("error", [TypeError, ValueError, RuntimeError])
+    def test_emoji_whose_hash_fails(self, error: type[Exception]) -> None:
+        """An emoji field that cannot be hashed is rendered by repr, traceback and all."""
+
+        class BadHash:
+            def __hash__(self) -> int:
+                raise error("no hash")
+
+            def __repr__(self) -> str:
+                return "<BadHash>"
+
+        renderer = ConsoleRenderer(show_timestamp=False, clock=lambda: T0)
+        try:
+            raise KeyError("cause")
+        except KeyError as exc:
+            event = {"event": "failed", "emoji": BadHash(), "exc_info": exc}
+            line = renderer(_Named("app"), "error", event)
+        first, _, trace = line.partition("\n")
+        assert first.startswith("ERROR app")
+        assert "<BadHash> failed" in first
+        assert trace.startswith("Traceback (most recent call last):")
+        assert renderer(_Named("app"), "info", {"event": "again", "emoji": BadHash()}).endswith(
+            "<BadHash> again"
+        )
+
     def test_colors(self) -> None:
         """With colours on, the level is wrapped in ANSI codes; off, none appear."""
         assert "\x1b[" in _console({"event": "e"}, colors=True)

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from logmoji.exceptions import ConfigurationError
-from logmoji.logger import core
+from logmoji.logger import _pipeline
 from logmoji.logger.config import (
     OTelConfig,
     ResolvedLoggingConfig,
@@ -56,12 +56,12 @@ def setup_telemetry(
     llm = config.llm.resolve(env)
     otel = (config.otel or OTelConfig()).resolve(env, config.service_name)
     pipeline = _start_otel(otel, resolved) if otel.enabled else None
-    extra = core._STATE.extra_processors
+    extra = _pipeline._STATE.extra_processors
     saved = list(extra)
     # Set before configure(), which builds the chain with them before the renderer.
     extra[:] = pipeline.processors if pipeline is not None else ()
     try:
-        core.configure(resolved)
+        _pipeline.configure(resolved)
     except BaseException:
         extra[:] = saved
         if pipeline is not None:
@@ -90,7 +90,7 @@ def _replace_otel(pipeline: OTelPipeline | None) -> None:
 def reset() -> None:
     """Undo :func:`setup_telemetry`: the next log call configures from the environment."""
     _replace_otel(None)  # first: what it says while flushing still goes to the configured output
-    core.unconfigure()
+    _pipeline.unconfigure()
     from logmoji.llm import _defaults
 
     _defaults.configure(None)

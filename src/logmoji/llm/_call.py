@@ -28,7 +28,7 @@ from logmoji.llm.ratelimits import (
     parse_retry_after,
 )
 from logmoji.llm.tokens import TokenEstimate
-from logmoji.logger.core import text_masker
+from logmoji.logger._pipeline import text_masker
 
 if TYPE_CHECKING:
     from logmoji.llm.streams import StreamTracker

@@ -22,6 +22,7 @@ field                      environment variable            default
 
 OpenTelemetry export (:class:`OTelConfig`, ``TelemetryConfig.otel``) reads the
 standard ``OTEL_*`` variables; its table is in :mod:`logmoji.logger._otel_config`.
+Level names and their parsing are in :mod:`logmoji.logger._levels`.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ from logmoji._validate import require_int
 from logmoji.exceptions import ConfigurationError
 from logmoji.logger._checks import check_type as _check_type
 from logmoji.logger._checks import parse_bool as _parse_bool
+from logmoji.logger._levels import LEVELS, parse_level
+from logmoji.logger._levels import parse_module_levels as _parse_module_levels
 from logmoji.logger._llm_config import LLMConfig, ResolvedLLMConfig
 from logmoji.logger._otel_config import OTelConfig, ResolvedOTelConfig
 from logmoji.logger.emoji._builtin import BUILTIN_SET_NAMES
@@ -54,15 +57,6 @@ __all__ = [
     "parse_level",
 ]
 
-#: Level names and their numbers (the standard library's).
-LEVELS: dict[str, int] = {
-    "DEBUG": logging.DEBUG,
-    "INFO": logging.INFO,
-    "WARNING": logging.WARNING,
-    "ERROR": logging.ERROR,
-    "CRITICAL": logging.CRITICAL,
-}
-_LEVEL_ALIASES = {"WARN": "WARNING", "FATAL": "CRITICAL", "TRACE": "DEBUG"}
 _FORMATS = ("console", "json")
 
 #: Loggers quieter by default: the SDKs log every HTTP request and retry at
@@ -77,29 +71,6 @@ DEFAULT_MODULE_LEVELS: Mapping[str, int] = {
 }
 
 Formatter = Literal["console", "json"]
-
-
-def parse_level(value: object, what: str = "level") -> int:
-    """Return the numeric level of ``value`` (a name such as ``"info"`` or a number).
-
-    Raises:
-        ConfigurationError: ``value`` is not a level.
-    """
-    if isinstance(value, bool):
-        raise ConfigurationError(f"{what} must be a level name such as 'INFO', not {value!r}")
-    if isinstance(value, int):
-        if value in LEVELS.values():
-            return value
-        raise ConfigurationError(
-            f"{what} must be one of {', '.join(LEVELS)} or their numbers "
-            f"{sorted(LEVELS.values())}, not {value!r}"
-        )
-    if isinstance(value, str):
-        name = value.strip().upper()
-        name = _LEVEL_ALIASES.get(name, name)
-        if name in LEVELS:
-            return LEVELS[name]
-    raise ConfigurationError(f"{what} must be one of {', '.join(LEVELS)} (any case), not {value!r}")
 
 
 def _check_sets(
@@ -139,18 +110,6 @@ def _check_stream(stream: object) -> None:
         can_write = False
     if not can_write:
         raise ConfigurationError(f"stream {stream!r} is not open for writing")
-
-
-def _parse_module_levels(text: str, variable: str) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        name, sep, level = part.partition("=")
-        if not sep or not name.strip():
-            raise ConfigurationError(
-                f"{variable} must look like 'llm.openai=debug,httpx=warning', not {text!r}"
-            )
-        out[name.strip()] = parse_level(level, f"{variable} entry {name.strip()!r}")
-    return out
 
 
 @dataclass(frozen=True, slots=True)

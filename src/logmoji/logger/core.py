@@ -1,4 +1,4 @@
-"""The logging core: :func:`get_logger`, the processor chain and where lines go.
+"""The logging core: :func:`get_logger` and the bound loggers behind it.
 
 A logger from :func:`get_logger` is a lazy proxy: it can be made at import
 time and picks up the configuration on first use (configuring from the
@@ -11,35 +11,36 @@ level methods made per minimum level, like structlog's filtering bound logger
 (a filtered-out call is one ``return None``), with one difference that is the
 reason for the class: a processor or sink that fails never raises into the
 application. The event is written in a safe fallback form instead.
+
+The global state and the processor chain (building it, :func:`configure`,
+:func:`unconfigure`, :func:`temporary_pipeline`) live in
+:mod:`logmoji.logger._pipeline`; their public names are importable from here too.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
-import threading
-import weakref
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
 from structlog import DropEvent
 from structlog._base import BoundLoggerBase
-from structlog.contextvars import merge_contextvars
 
-from logmoji.exceptions import ConfigurationError
-from logmoji.logger._output import JSONLinesExporter, Output, Sink, last_resort, open_json_output
-from logmoji.logger.config import LEVELS, LoggingConfig, ResolvedLoggingConfig
-from logmoji.logger.emoji._builtin import builtin_set
-from logmoji.logger.emoji.resolve import EmojiResolver
-from logmoji.logger.redact import MaskedRenderer, SecretFieldMasker, SecretTextMasker
-from logmoji.logger.render import ConsoleRenderer, JSONRenderer, format_exception, safe_repr
+from logmoji.logger._pipeline import _PROXIES, _STATE, Processor, _ensure_configured, level_for
+
+# The "x as x" imports keep public here the names that moved to _pipeline.
+from logmoji.logger._pipeline import build_processors as build_processors  # noqa: PLC0414
+from logmoji.logger._pipeline import configure as configure  # noqa: PLC0414
+from logmoji.logger._pipeline import current_config as current_config  # noqa: PLC0414
+from logmoji.logger._pipeline import emoji_resolver as emoji_resolver  # noqa: PLC0414
+from logmoji.logger._pipeline import sink_for as sink_for  # noqa: PLC0414
+from logmoji.logger._pipeline import temporary_pipeline as temporary_pipeline  # noqa: PLC0414
+from logmoji.logger._pipeline import text_masker as text_masker  # noqa: PLC0414
+from logmoji.logger._pipeline import unconfigure as unconfigure  # noqa: PLC0414
+from logmoji.logger.config import LEVELS
+from logmoji.logger.render import format_exception, safe_repr
 
 __all__ = ["Logger", "Processor", "get_logger", "level_for"]
-
-Processor = Callable[[Any, str, Any], Any]
 
 _METHOD_LEVELS: dict[str, int] = {
     "debug": LEVELS["DEBUG"],
@@ -189,208 +190,6 @@ def _write_fallback(
         pass
 
 
-class _State:
-    """All global logging state: one object, replaced only by configure/reset."""
-
-    def __init__(self) -> None:
-        self.lock = threading.RLock()
-        self.config: ResolvedLoggingConfig | None = None
-        self.processors: list[Processor] = []
-        self.output = Output(None)
-        self.classes: dict[int, type[_LoggerBase]] = {}
-        self.sinks: dict[str, Sink] = {}
-        self.level_cache: dict[str, int] = {}
-        self.resolver: EmojiResolver | None = None
-        self.text_masker: SecretTextMasker | None = None
-        self.level_override: int | None = None
-        self.extra_processors: list[Processor] = []
-        self.json_output: Output | None = None
-
-
-_STATE = _State()
-_PROXIES: weakref.WeakSet[Logger] = weakref.WeakSet()
-
-
-def level_for(name: str) -> int:
-    """Return the lowest level written for the logger ``name`` (longest prefix rule)."""
-    state = _STATE
-    cached = state.level_cache.get(name)
-    if cached is not None:
-        return cached
-    config = _ensure_configured()
-    if state.level_override is not None:
-        level = state.level_override
-    else:
-        level = config.default_level
-        best = -1
-        for prefix, prefix_level in config.module_levels.items():
-            if (name == prefix or name.startswith(prefix + ".")) and len(prefix) > best:
-                best, level = len(prefix), prefix_level
-    if len(state.level_cache) < 10_000:
-        state.level_cache[name] = level
-    return level
-
-
-def _ensure_configured() -> ResolvedLoggingConfig:
-    config = _STATE.config
-    if config is None:
-        with _STATE.lock:
-            if _STATE.config is None:
-                try:
-                    configure(LoggingConfig().resolve(os.environ))
-                # No set-up ran to fail at, and a log call must not raise: use the defaults.
-                except ConfigurationError as exc:
-                    last_resort(
-                        f"logmoji: {exc}; using the defaults "
-                        "(call setup_telemetry() to get this error at set-up)",
-                        None,
-                    )
-                    configure(LoggingConfig().resolve({}))
-            config = _STATE.config
-    assert config is not None
-    return config
-
-
-def build_processors(
-    config: ResolvedLoggingConfig,
-    renderer: Processor | None = None,
-    json_output: Output | None = None,
-) -> tuple[list[Processor], EmojiResolver | None, SecretTextMasker | None]:
-    """Return the processor chain for ``config``, with its emoji resolver and text masker."""
-    processors: list[Processor] = [merge_contextvars]
-    resolver = None
-    if config.das_emoji_prefix_enabled:
-        sets = [s for s in (builtin_set(n) for n in config.enabled_emoji_sets) if s is not None]
-        resolver = EmojiResolver([*sets, *config.custom_emoji_sets])
-        processors.append(resolver)
-    if config.redact:
-        processors.append(SecretFieldMasker(config.redact_fields))
-    processors.extend(_STATE.extra_processors)
-    masker = SecretTextMasker(config.redact_patterns) if config.redact else None
-    if json_output is not None:
-        processors.append(
-            JSONLinesExporter(json_output, max_value_chars=config.max_value_chars, masker=masker)
-        )
-    if renderer is None:
-        if config.formatter == "json":
-            renderer = JSONRenderer(max_value_chars=config.max_value_chars)
-        else:
-            colors = config.colors
-            if colors is None:
-                stream = config.stream if config.stream is not None else sys.stderr
-                colors = _isatty(stream)
-            renderer = ConsoleRenderer(
-                colors=colors,
-                show_timestamp=config.show_timestamp,
-                max_value_chars=config.max_value_chars,
-            )
-    if masker is None:
-        processors.append(renderer)
-    elif isinstance(renderer, ConsoleRenderer | JSONRenderer):
-        processors.append(MaskedRenderer(renderer, masker))
-    else:  # a renderer of unknown make: mask every line it writes
-        processors.extend((renderer, masker))
-    return processors, resolver, masker
-
-
-def _isatty(stream: Any) -> bool:
-    try:
-        return bool(stream.isatty())
-    except Exception:  # streams without isatty (or closed ones) are not terminals
-        return False
-
-
-def configure(
-    config: ResolvedLoggingConfig,
-    *,
-    processors: list[Processor] | None = None,
-    level_override: int | None = None,
-) -> None:
-    """Install ``config`` (already resolved) as the global logging configuration."""
-    with _STATE.lock:
-        # Open before closing: a path that cannot be opened leaves the old set-up whole.
-        json_output = None if config.json_file is None else open_json_output(config.json_file)
-        _close_json_output()
-        _STATE.json_output = json_output
-        if processors is None:
-            processors, resolver, masker = build_processors(config, json_output=_STATE.json_output)
-        else:
-            resolver = next((p for p in processors if isinstance(p, EmojiResolver)), None)
-            masker = next((p for p in processors if isinstance(p, SecretTextMasker)), None)
-            masker = masker or next(
-                (p.masker for p in processors if isinstance(p, MaskedRenderer)), None
-            )
-        _STATE.config = config
-        _STATE.processors[:] = processors  # in place: bound loggers share this list
-        _STATE.resolver = resolver
-        _STATE.text_masker = masker
-        _STATE.level_override = level_override
-        _STATE.level_cache.clear()
-        _STATE.output.stream = config.stream
-        _invalidate_proxies()
-    from logmoji.logger import stdlib
-
-    stdlib.install(config.capture_stdlib, level_for)
-
-
-def _close_json_output() -> None:
-    output = _STATE.json_output
-    _STATE.json_output = None
-    if output is not None and output.stream is not None:
-        with contextlib.suppress(OSError):
-            output.stream.close()
-
-
-def unconfigure() -> None:
-    """Forget the configuration; the next log call configures from the environment."""
-    from logmoji.logger import stdlib
-
-    with _STATE.lock:
-        _close_json_output()
-        _STATE.config = None
-        _STATE.processors.clear()
-        _STATE.resolver = None
-        _STATE.text_masker = None
-        _STATE.level_override = None
-        _STATE.level_cache.clear()
-        _STATE.extra_processors.clear()
-        _STATE.output = Output(None)
-        _STATE.sinks.clear()
-        _invalidate_proxies()
-    stdlib.install(False, level_for)
-
-
-def current_config() -> ResolvedLoggingConfig:
-    """Return the configuration in force (configuring from the environment if needed)."""
-    return _ensure_configured()
-
-
-def emoji_resolver() -> EmojiResolver | None:
-    """Return the emoji resolver in force (``None`` when emojis are off)."""
-    _ensure_configured()
-    return _STATE.resolver
-
-
-def text_masker() -> SecretTextMasker | None:
-    """Return the secret masker in force (``None`` when masking is off)."""
-    _ensure_configured()
-    return _STATE.text_masker
-
-
-def _invalidate_proxies() -> None:
-    for proxy in list(_PROXIES):
-        proxy._forget()
-
-
-def sink_for(name: str) -> Sink:
-    """Return the sink (structlog's wrapped logger) for the logger ``name``."""
-    sink = _STATE.sinks.get(name)
-    if sink is None or sink.output is not _STATE.output:
-        sink = Sink(name, _STATE.output)
-        _STATE.sinks[name] = sink
-    return sink
-
-
 def _bound(name: str, context: Mapping[str, Any]) -> _LoggerBase:
     level = level_for(name)
     cls = _STATE.classes.get(level)
@@ -519,30 +318,3 @@ def get_logger(name: str | None = None, **initial_fields: Any) -> Logger:
     Safe at import time: nothing is configured until the first log call.
     """
     return Logger(name or "", initial_fields)
-
-
-@contextmanager
-def temporary_pipeline(processors: list[Processor], level: int) -> Iterator[None]:
-    """Run with ``processors`` and everything enabled from ``level``; restore afterwards."""
-    config = _ensure_configured()
-    with _STATE.lock:
-        saved = (
-            list(_STATE.processors),
-            _STATE.level_override,
-            _STATE.resolver,
-            _STATE.text_masker,
-        )
-        _STATE.processors[:] = processors
-        _STATE.level_override = level
-        _STATE.level_cache.clear()
-        _invalidate_proxies()
-    try:
-        yield
-    finally:
-        with _STATE.lock:
-            if _STATE.config is config:
-                _STATE.processors[:] = saved[0]
-                _STATE.level_override = saved[1]
-                _STATE.resolver, _STATE.text_masker = saved[2], saved[3]
-                _STATE.level_cache.clear()
-                _invalidate_proxies()

@@ -12,16 +12,25 @@ from __future__ import annotations
 
 import math
 import re
-import sys
 import time
-import traceback
-import unicodedata
 from collections.abc import Callable, MutableMapping
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
 import orjson
+
+from logmoji.logger._clock import _Clock
+from logmoji.logger._text import (
+    _LEVEL_OF_METHOD,
+    _truncate,
+    display_width,
+    format_exception,
+    level_name,
+    safe_repr,
+)
+
+# Public here before the helpers moved to _text: kept importable from here.
+from logmoji.logger._text import display_width_of_char as display_width_of_char  # noqa: PLC0414
 
 __all__ = [
     "ConsoleRenderer",
@@ -32,17 +41,6 @@ __all__ = [
     "safe_repr",
 ]
 
-_LEVEL_OF_METHOD = {
-    "debug": "debug",
-    "info": "info",
-    "msg": "info",
-    "warning": "warning",
-    "warn": "warning",
-    "error": "error",
-    "exception": "error",
-    "critical": "critical",
-    "fatal": "critical",
-}
 _SHORT_LEVEL = {
     "debug": "DEBUG",
     "info": "INFO ",
@@ -66,139 +64,6 @@ _SAFE_TEXT = re.compile(r"[\w.:/@+%-]+", re.ASCII)
 # str() of larger ints is slow (and limited by sys.int_info.str_digits_check_threshold).
 _MAX_INT_BITS = 13_000
 _MAX_DEPTH = 32
-# Characters that end a word for truncation, and the longest word dropped whole.
-_WORD_BREAKS = frozenset(" \t\r\n\"',;:()[]{}<>@|&\\")
-_MAX_CUT_WORD = 512
-
-
-def level_name(method_name: str) -> str:
-    """Return the level (``"info"``, ``"warning"``...) of a logger method name."""
-    return _LEVEL_OF_METHOD.get(method_name, method_name)
-
-
-@lru_cache(maxsize=1024)
-def display_width(text: str) -> int:
-    """Return how many terminal columns ``text`` takes (emoji count as two)."""
-    width = 0
-    chars = list(text)
-    for i, ch in enumerate(chars):
-        code = ord(ch)
-        if code == 0xFE0F:  # variation selector 16: the previous char shows as an emoji
-            if i and display_width_of_char(chars[i - 1]) == 1:
-                width += 1
-            continue
-        if code == 0x200D or unicodedata.combining(ch) or 0xFE00 <= code <= 0xFE0E:
-            continue
-        if i and ord(chars[i - 1]) == 0x200D:  # joined into the previous emoji
-            continue
-        width += display_width_of_char(ch)
-    return width
-
-
-def display_width_of_char(ch: str) -> int:
-    """Return the columns one character takes."""
-    if unicodedata.east_asian_width(ch) in ("W", "F"):
-        return 2
-    return 1
-
-
-def safe_repr(value: object) -> str:
-    """Return ``repr(value)``, or a placeholder when ``repr`` itself fails."""
-    try:
-        return repr(value)
-    except Exception:  # a hostile __repr__ must not break a log call
-        return f"<unrepresentable {type(value).__name__} object>"
-
-
-def _truncate(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    cut = limit
-    # Half a secret, or one cut off from what follows it ("user:pw" + "@host"), no
-    # longer looks like one to the masker: the word before the cut is dropped whole
-    # (unless it is very long; then its head is kept).
-    if text[cut - 1] not in _WORD_BREAKS:
-        floor = max(0, cut - _MAX_CUT_WORD)
-        while cut > floor and text[cut - 1] not in _WORD_BREAKS:
-            cut -= 1
-        if cut == floor and floor > 0:
-            cut = limit
-    return f"{text[:cut]}…[+{len(text) - cut} chars]"
-
-
-def format_exception(exc_info: object) -> str | None:
-    """Return the traceback text of an ``exc_info`` value (``True``, an exception or a tuple)."""
-    try:
-        if exc_info is True:
-            exc_info = sys.exc_info()
-        if isinstance(exc_info, BaseException):
-            return "".join(traceback.format_exception(exc_info)).rstrip("\n")
-        if isinstance(exc_info, tuple) and len(exc_info) == 3 and exc_info[1] is not None:
-            return "".join(traceback.format_exception(*exc_info)).rstrip("\n")
-    except Exception:  # a hostile exception (say, its __str__ raises) must not break a log call
-        return f"<traceback unavailable for {type(exc_info).__name__}>"
-    return None
-
-
-class _Clock:
-    """Read the clock and format the time, reusing the seconds part within one second."""
-
-    __slots__ = (
-        "_local",
-        "_local_ms",
-        "_local_sec",
-        "_local_text",
-        "_utc",
-        "_utc_prefix",
-        "_utc_sec",
-        "clock",
-    )
-
-    def __init__(self, clock: Callable[[], float]) -> None:
-        self.clock = clock
-        self._utc_sec = -1
-        self._utc = ""
-        self._utc_prefix = b""
-        self._local_sec = -1
-        self._local = ""
-        self._local_ms = -1
-        self._local_text = ""
-
-    def _new_utc_second(self, sec: int) -> None:
-        self._utc = time.strftime("%Y-%m-%dT%H:%M:%S.", time.gmtime(sec))
-        self._utc_prefix = b'{"timestamp":"' + self._utc.encode()
-        self._utc_sec = sec
-
-    def utc_iso(self) -> str:
-        """Return the time now as ``2025-11-27T09:53:29.250000Z``."""
-        now = self.clock()
-        sec = int(now)
-        if sec != self._utc_sec:
-            self._new_utc_second(sec)
-        # %d truncates the float as int() would, and costs less than int() in an f-string.
-        return "%s%06dZ" % (self._utc, (now - sec) * 1_000_000)  # noqa: UP031
-
-    def json_timestamp(self) -> bytes:
-        """Return ``{"timestamp":"2025-11-27T09:53:29.250000Z"``: the start of a JSON line."""
-        now = self.clock()
-        sec = int(now)
-        if sec != self._utc_sec:
-            self._new_utc_second(sec)
-        return b'%s%06dZ"' % (self._utc_prefix, (now - sec) * 1_000_000)
-
-    def local_time(self) -> str:
-        """Return the local time now as ``09:53:29.250`` (the same text within a millisecond)."""
-        now = self.clock()
-        ms = int(now * 1000)
-        if ms == self._local_ms:
-            return self._local_text
-        sec = int(now)
-        if sec != self._local_sec:
-            self._local = time.strftime("%H:%M:%S.", time.localtime(sec))
-            self._local_sec = sec
-        self._local_text = text = "%s%03d" % (self._local, (now - sec) * 1000)  # noqa: UP031
-        self._local_ms = ms
-        return text
 
 
 class ConsoleRenderer:
@@ -290,7 +155,7 @@ class ConsoleRenderer:
         key = (method_name, name, emoji)
         try:
             head = self._heads[key]
-        except (KeyError, TypeError):  # TypeError: an unhashable emoji, left uncached
+        except Exception:  # KeyError; TypeError or worse: an emoji that cannot be hashed
             head = self._head(method_name, name, emoji)
             if type(emoji) in (str, type(None)) and type(name) is str:
                 if len(self._heads) >= 1024:

@@ -95,7 +95,7 @@ def install(enabled: bool, level_for: Callable[[str], int]) -> None:
     _Bridge.handler = LogmojiHandler(level_for)
     root.addHandler(_Bridge.handler)
     _Bridge.saved_root_level = root.level
-    from logmoji.logger.core import current_config
+    from logmoji.logger._pipeline import current_config
 
     config = current_config()
     root.setLevel(min([config.default_level, *config.module_levels.values()]))

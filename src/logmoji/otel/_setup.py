@@ -42,8 +42,8 @@ except ImportError as exc:  # pragma: no cover - depends on what is installed
 
 from logmoji.llm._record import CallObserver
 from logmoji.logger._otel_config import ResolvedOTelConfig, SignalSettings
+from logmoji.logger._pipeline import Processor
 from logmoji.logger.config import ResolvedLoggingConfig
-from logmoji.logger.core import Processor
 from logmoji.logger.redact import SecretTextMasker
 from logmoji.otel._health import (
     CountingExporter,

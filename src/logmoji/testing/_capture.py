@@ -8,7 +8,7 @@ from typing import Any
 
 from structlog import DropEvent
 
-from logmoji.logger import core
+from logmoji.logger import _pipeline
 from logmoji.logger.config import LEVELS
 from logmoji.logger.render import level_name
 
@@ -53,9 +53,9 @@ def capture_logs(level: str = "DEBUG") -> Iterator[CapturedEvents]:
     with secret names are masked as in real output. Nothing is written while
     capturing.
     """
-    config = core.current_config()
+    config = _pipeline.current_config()
     captured = CapturedEvents()
     # The collector takes the renderer's place and drops the event after it.
-    processors, _, _ = core.build_processors(config, renderer=_Collect(captured))
-    with core.temporary_pipeline(processors, LEVELS[level.upper()]):
+    processors, _, _ = _pipeline.build_processors(config, renderer=_Collect(captured))
+    with _pipeline.temporary_pipeline(processors, LEVELS[level.upper()]):
         yield captured
