@@ -203,6 +203,8 @@ class TestLowestRemainingRatio:
     def test_same_as_full_parse(self, headers: dict[str, str]) -> None:
         """Any mix of names, spellings and values: the same answer as the full parse."""
         assert lowest_remaining_ratio(headers) == self._full(headers)
+        raw = httpx2.Headers(headers)  # read as bytes
+        assert lowest_remaining_ratio(raw) == self._full(raw) == self._full(headers)
 
 
 class TestParseResetSeconds:

@@ -254,15 +254,30 @@ def lowest_remaining_ratio(
     without building the state: instrumentation asks this of every response and
     parses the headers in full only when a budget runs low (or debug is on).
     """
+    limits: dict[str, Any] = {}
+    remaining: dict[str, Any] = {}
+    names = _NAMES
+    for raw_name, raw_value in _pairs(headers):
+        split = names.get(raw_name, _UNSEEN)
+        if split is _UNSEEN:
+            split = _classify(raw_name)
+        if split is None:
+            continue
+        kind, field = split
+        if field == "remaining":
+            remaining[kind] = raw_value
+        elif field == "limit":
+            limits[kind] = raw_value
     lowest: float | None = None
-    for fields in _collect(headers).values():
-        limit, remaining = fields.get("limit"), fields.get("remaining")
-        if limit is None or remaining is None:
+    for kind, left_text in remaining.items():
+        total_text = limits.get(kind)
+        if total_text is None:
             continue
-        total, left = _to_int(limit), _to_int(remaining)
-        if total is None or left is None or total <= 0:
+        try:  # int() reads bytes and str alike, surrounding whitespace included
+            total, left = int(total_text), int(left_text)
+        except ValueError:
             continue
-        if lowest is None or left / total < lowest:
+        if total > 0 and (lowest is None or left / total < lowest):
             lowest = left / total
     return lowest
 
