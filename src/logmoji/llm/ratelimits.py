@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -145,19 +145,24 @@ def _classify(name: str | bytes) -> tuple[str, str] | None:
     return split
 
 
-def _collect(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, dict[str, str]]:
-    """Return the rate-limit header values by kind and field: ``{"tokens": {"limit": ...}}``."""
-    found: dict[str, dict[str, str]] = {}
+def _limit_headers(
+    headers: Mapping[str, str] | Iterable[tuple[str, str]],
+) -> Iterator[tuple[str, str, Any]]:
+    """Yield ``(kind, field, raw value)`` for each rate-limit header, in header order."""
     names = _NAMES
     for raw_name, raw_value in _pairs(headers):
         split = names.get(raw_name, _UNSEEN)
         if split is _UNSEEN:
             split = _classify(raw_name)
-        if split is None:
-            continue
-        kind, field = split
-        value = raw_value.decode("latin-1") if isinstance(raw_value, bytes) else raw_value
-        found.setdefault(kind, {})[field] = value
+        if split is not None:
+            yield split[0], split[1], raw_value
+
+
+def _collect(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, dict[str, str]]:
+    """Return the rate-limit header values by kind and field: ``{"tokens": {"limit": ...}}``."""
+    found: dict[str, dict[str, str]] = {}
+    for kind, field, value in _limit_headers(headers):
+        found.setdefault(kind, {})[field] = _text(value)
     return found
 
 
@@ -256,18 +261,11 @@ def lowest_remaining_ratio(
     """
     limits: dict[str, Any] = {}
     remaining: dict[str, Any] = {}
-    names = _NAMES
-    for raw_name, raw_value in _pairs(headers):
-        split = names.get(raw_name, _UNSEEN)
-        if split is _UNSEEN:
-            split = _classify(raw_name)
-        if split is None:
-            continue
-        kind, field = split
+    for kind, field, value in _limit_headers(headers):
         if field == "remaining":
-            remaining[kind] = raw_value
+            remaining[kind] = value
         elif field == "limit":
-            limits[kind] = raw_value
+            limits[kind] = value
     lowest: float | None = None
     for kind, left_text in remaining.items():
         total_text = limits.get(kind)

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping, MutableMapping
 from typing import Any
 
+from logmoji.logger._text import _LEVEL_OF_METHOD as _METHOD_LEVEL
 from logmoji.logger.emoji._builtin import builtin_set, das_set
 from logmoji.logger.emoji.das import LEVEL_EMOJIS
 from logmoji.logger.emoji.parse import parse_event
@@ -30,17 +31,6 @@ from logmoji.logger.emoji.types import EmojiSetConfig
 
 __all__ = ["EmojiResolver", "error_category"]
 
-_METHOD_LEVEL = {
-    "debug": "debug",
-    "info": "info",
-    "msg": "info",
-    "warning": "warning",
-    "warn": "warning",
-    "error": "error",
-    "exception": "error",
-    "critical": "critical",
-    "fatal": "critical",
-}
 _ERROR_KEYS = ("error", "error_type", "error_code")
 _MAX_CACHE = 8192
 
