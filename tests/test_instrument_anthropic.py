@@ -512,6 +512,57 @@ class TestObservers:
         assert ending(logs)["cost_usd"] == 0.25
 
 
+class TestRequestIdAfterRetry:
+    """With SDK middleware every attempt's response is seen; the final one's id is logged."""
+
+    @staticmethod
+    def _check(logs: list[dict[str, Any]], recorder: Recorder, result_id: str | None) -> None:
+        assert result_id is not None
+        assert [e["event"] for e in llm_events(logs)][-1] == "messages_request_completed"
+        assert ending(logs)["request_id"] == result_id
+        (record,) = recorder.records
+        assert record.request_id == result_id
+        assert record.retries == 1
+
+    def test_sync(self, fake: FakeLLMProvider) -> None:
+        """A 529 retried through a pass-through middleware: the id is the 200's, not the 529's."""
+        attempts: list[str | None] = []
+
+        def middleware(request: Any, call_next: Any) -> Any:
+            response = call_next(request)
+            attempts.append(response.http_response.headers.get("request-id"))
+            return response
+
+        client = sync_client(fake, max_retries=2, middleware=[middleware])
+        recorder = Recorder()
+        instrument(client, observers=[recorder])
+        fake.inject("overloaded", times=1, retry_after=0.01)
+        with capture_logs() as logs:
+            result = client.messages.create(**KWARGS)
+        client.close()
+        assert len(attempts) == 2
+        assert attempts[0] != attempts[1]
+        self._check(logs, recorder, result._request_id)
+
+    def test_async(self, fake: FakeLLMProvider) -> None:
+        """The same with the async client."""
+
+        async def middleware(request: Any, call_next: Any) -> Any:
+            return await call_next(request)
+
+        async def run() -> tuple[list[dict[str, Any]], Recorder, str | None]:
+            client = async_client(fake, max_retries=2, middleware=[middleware])
+            recorder = Recorder()
+            instrument(client, observers=[recorder])
+            fake.inject("overloaded", times=1, retry_after=0.01)
+            with capture_logs() as logs:
+                result = await client.messages.create(**KWARGS)
+            await client.close()
+            return logs, recorder, result._request_id
+
+        self._check(*asyncio.run(run()))
+
+
 class TestHandle:
     """Undoing the instrumentation of an Anthropic client."""
 

@@ -197,14 +197,32 @@ class TestLowestRemainingRatio:
             st.sampled_from(HEADER_NAMES).flatmap(
                 lambda name: st.sampled_from([name, name.upper(), name.title()])
             ),
-            st.one_of(st.integers(-5, 10**6).map(str), st.sampled_from(["", "x", " 7 ", "1e3"])),
+            st.one_of(
+                st.integers(-5, 10**6).map(str),
+                st.tuples(
+                    st.sampled_from(["", " ", "\t", "\xa0", "\x85", "\x1c", "+", "0"]),
+                    st.integers(0, 10**6),
+                    st.sampled_from(["", " ", "\xa0", "\x85", "\x1f", "_0", ".0"]),
+                ).map(lambda parts: f"{parts[0]}{parts[1]}{parts[2]}"),
+                st.sampled_from(["", "x", " 7 ", "1e3", "1_000", "²"]),
+            ),
         )
     )
     def test_same_as_full_parse(self, headers: dict[str, str]) -> None:
         """Any mix of names, spellings and values: the same answer as the full parse."""
         assert lowest_remaining_ratio(headers) == self._full(headers)
-        raw = httpx2.Headers(headers)  # read as bytes
-        assert lowest_remaining_ratio(raw) == self._full(raw) == self._full(headers)
+        pairs = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+        assert lowest_remaining_ratio(pairs) == self._full(pairs) == self._full(headers)
+
+    def test_non_ascii_whitespace(self) -> None:
+        """Whitespace the full parse strips (NBSP, NEL) does not hide a low budget."""
+        headers = httpx2.Headers(
+            [
+                (b"x-ratelimit-limit-tokens", b"1000\xa0"),
+                (b"x-ratelimit-remaining-tokens", b"\x8510"),
+            ]
+        )
+        assert lowest_remaining_ratio(headers) == self._full(headers) == 0.01
 
 
 class TestParseResetSeconds:

@@ -182,10 +182,13 @@ class Call:
         """Keep the latest response's headers; their request id is read when needed.
 
         A result or an error usually says its request id itself, so the header
-        is looked up only for an event that still lacks one.
+        is looked up only for an event that still lacks one. An id read from an
+        earlier response's headers (an attempt that was retried, seen through
+        SDK middleware) is dropped: the latest response's id replaces it.
         """
         self.headers_at = self.rt.settings.clock()
         self.headers = headers
+        self.request_id = None
 
     def _log_rate_limits(self, headers: Mapping[str, str] | None) -> None:
         """Log 🚦 once per call: debug, or warning when a budget runs low."""

@@ -137,7 +137,7 @@ def _classify(name: str | bytes) -> tuple[str, str] | None:
     Names are kept as the server sent them (a server spells its headers the same
     way every time), so a known name costs neither decoding nor ``lower()``.
     """
-    lowered = (name.decode("latin-1") if isinstance(name, bytes) else name).lower()
+    lowered = name.lower().decode("latin-1") if isinstance(name, bytes) else name.lower()
     split = _split(lowered) if lowered.startswith(_PREFIXES) else None
     if len(_NAMES) >= _MAX_NAMES:  # names come from servers: keep the table bounded
         _NAMES.clear()
@@ -271,11 +271,10 @@ def lowest_remaining_ratio(
         total_text = limits.get(kind)
         if total_text is None:
             continue
-        try:  # int() reads bytes and str alike, surrounding whitespace included
-            total, left = int(total_text), int(left_text)
-        except ValueError:
+        total, left = _to_int(_text(total_text)), _to_int(_text(left_text))
+        if total is None or left is None or total <= 0:
             continue
-        if total > 0 and (lowest is None or left / total < lowest):
+        if lowest is None or left / total < lowest:
             lowest = left / total
     return lowest
 
