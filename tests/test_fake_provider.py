@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import Any, Literal
 
 import anthropic
 import httpx2
@@ -25,8 +25,10 @@ import openai
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
 from logmoji.testing._fake_provider import FakeLLMProvider, Fault, RecordedRequest
+from logmoji.testing._fake_schema import sample
 from logmoji.testing._fake_text import WORDS
 
 GPT = "gpt-4o"
@@ -367,6 +369,100 @@ class TestResponses:
                 deltas = [e.delta for e in stream if e.type == "response.output_text.delta"]
                 final = stream.get_final_response()
         assert "".join(deltas) == final.output_text == plain.output_text
+
+
+class Verdict(BaseModel):
+    """A structured output with a nested model, a list, an optional and a literal."""
+
+    class Reason(BaseModel):
+        text: str
+        weight: float
+
+    reasons: list[Reason]
+    answer: Literal["yes", "no"]
+    count: int
+    note: str | None = None
+
+
+class TestStructuredOutputs:
+    """A json_schema request gets JSON that fits the schema (the SDKs' parse() works)."""
+
+    async def test_chat_parse(self, oai: Any) -> None:
+        """chat.completions.parse returns the model; usage counts the JSON's chunks."""
+        result = await resolve(
+            oai.chat.completions.parse(model=GPT, messages=HELLO, response_format=Verdict)
+        )
+        parsed = result.choices[0].message.parsed
+        assert parsed == Verdict(
+            reasons=[Verdict.Reason(text="text", weight=1.0)], answer="yes", count=1, note="text"
+        )
+        content = result.choices[0].message.content
+        assert result.usage.completion_tokens == math.ceil(len(content) / 4)
+        assert result.choices[0].finish_reason == "stop"
+
+    async def test_responses_parse(self, oai: Any) -> None:
+        """responses.parse returns the model too."""
+        result = await resolve(oai.responses.parse(model=GPT, input="hi", text_format=Verdict))
+        assert result.output_parsed.answer == "yes"
+        assert result.usage.output_tokens == math.ceil(len(result.output_text) / 4)
+
+    async def test_messages_parse(self, claude: Any) -> None:
+        """Anthropic's messages.parse (output_config format) returns the model too."""
+        result = await resolve(
+            claude.messages.parse(
+                model=CLAUDE, max_tokens=100, messages=HELLO, output_format=Verdict
+            )
+        )
+        assert result.parsed_output.reasons[0].weight == 1.0
+        text = result.content[0].text
+        assert result.usage.output_tokens == math.ceil(len(text) / 4)
+
+    def test_stream_parse(self, provider: FakeLLMProvider) -> None:
+        """The streaming helper with a response_format assembles the same JSON."""
+        with (
+            openai_sync(provider, max_retries=0) as client,
+            client.chat.completions.stream(
+                model=GPT, messages=HELLO, response_format=Verdict
+            ) as stream,
+        ):
+            for _ in stream:
+                pass
+            final = stream.get_final_completion()
+        assert final.choices[0].message.parsed.count == 1
+
+    @pytest.mark.parametrize(
+        ("schema", "value"),
+        [
+            ({"type": "string", "enum": ["b", "a"]}, "b"),
+            ({"const": 3}, 3),
+            ({"anyOf": [{"type": "null"}, {"type": "integer"}]}, 1),
+            ({"type": ["null", "boolean"]}, True),
+            ({"type": "array", "items": {"type": "number"}}, [1.0]),
+            ({"type": "object"}, {}),
+            (
+                {"$defs": {"A": {"type": "string"}}, "properties": {"a": {"$ref": "#/$defs/A"}}},
+                {"a": "text"},
+            ),
+            (
+                {
+                    "$ref": "#/$defs/Loop",
+                    "$defs": {"Loop": {"properties": {"next": {"$ref": "#/$defs/Loop"}}}},
+                },
+                "deep",
+            ),
+            ("not a schema", None),
+        ],
+    )
+    def test_sample(self, schema: Any, value: Any) -> None:
+        """Each schema construct gets its smallest value; a recursive schema ends."""
+        result = sample(schema)
+        if value == "deep":
+            depth = 0
+            while isinstance(result, dict) and result.get("next") is not None:
+                result, depth = result["next"], depth + 1
+            assert 0 < depth < 40
+        else:
+            assert result == value
 
 
 class TestEmbeddings:

@@ -14,11 +14,12 @@ import ssl
 import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import anthropic
 import httpx2
 import pytest
+from pydantic import BaseModel
 
 from logmoji.llm._record import CallRecord
 from logmoji.llm.errors import classify_error
@@ -77,6 +78,7 @@ def client(fake: FakeLLMProvider) -> Iterator[anthropic.Anthropic]:
 
 TOUCHED = (
     "create",
+    "parse",
     "stream",
     "copy",
     "with_options",
@@ -510,6 +512,58 @@ class TestObservers:
         assert record.stream is True
         assert record.ttft_ms is not None
         assert ending(logs)["cost_usd"] == 0.25
+
+
+class Verdict(BaseModel):
+    """A structured output for ``messages.parse``."""
+
+    answer: Literal["yes", "no"]
+    reasons: list[str]
+    score: float | None = None
+
+
+class TestParse:
+    """``messages.parse`` (structured outputs) posts by itself; it is logged like ``create``."""
+
+    def test_sync(self, client: anthropic.Anthropic) -> None:
+        """The caller's parsed output is intact; started and completed carry the usage."""
+        instrument(client)
+        with capture_logs() as logs:
+            result = client.messages.parse(
+                model=MODEL,
+                max_tokens=200,
+                messages=KWARGS["messages"],
+                output_format=Verdict,
+            )
+        assert result.parsed_output == Verdict(answer="yes", reasons=["text"], score=1.0)
+        events = [e for e in llm_events(logs) if e["event"] != "rate_limit_status"]  # 🚦 at debug
+        assert [e["event"] for e in events] == [
+            "messages_request_started",
+            "messages_request_completed",
+        ]
+        assert events[-1]["completion_tokens"] == result.usage.output_tokens
+        assert events[-1]["request_id"] == result._request_id
+
+    def test_async(self, fake: FakeLLMProvider) -> None:
+        """The async client's parse() is logged too."""
+
+        async def run() -> tuple[list[dict[str, Any]], Any]:
+            client = async_client(fake)
+            instrument(client)
+            with capture_logs() as logs:
+                result = await client.messages.parse(
+                    model=MODEL,
+                    max_tokens=200,
+                    messages=KWARGS["messages"],
+                    output_format=Verdict,
+                )
+            await client.close()
+            return logs, result
+
+        logs, result = asyncio.run(run())
+        assert result.parsed_output.answer == "yes"
+        assert ending(logs)["event"] == "messages_request_completed"
+        assert ending(logs)["completion_tokens"] == result.usage.output_tokens
 
 
 class TestRequestIdAfterRetry:

@@ -18,10 +18,11 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import openai
 import pytest
+from pydantic import BaseModel
 
 from logmoji import LoggingConfig, TelemetryConfig, setup_telemetry
 from logmoji.exceptions import BudgetExceededError
@@ -90,6 +91,7 @@ def resource(client: Any, operation: str) -> Any:
 
 TOUCHED = (
     "create",
+    "parse",
     "stream",
     "copy",
     "with_options",
@@ -753,6 +755,91 @@ class TestSafety:
 
         assert len(items) == REPLY + 2
         assert "instrumentation_error" in names(logs)
+
+
+class Answer(BaseModel):
+    """A structured output: nested models, a list, an optional and an enum-like literal."""
+
+    class Step(BaseModel):
+        explanation: str
+        output: int
+
+    steps: list[Step]
+    final_answer: str
+    confidence: float | None = None
+    verdict: Literal["yes", "no"]
+
+
+class TestParse:
+    """``parse()`` (structured outputs) posts by itself; it is logged like ``create()``."""
+
+    @staticmethod
+    def _calls(logs: list[dict[str, Any]]) -> list[str]:
+        return [name for name in names(logs) if name != "rate_limit_status"]  # 🚦 at debug
+
+    def _check(self, logs: list[dict[str, Any]], result: Any, operation: str) -> None:
+        expected = [f"{operation}_request_started", f"{operation}_request_completed"]
+        assert self._calls(logs) == expected
+        done = ending(logs)
+        assert done["completion_tokens"] == result.usage.completion_tokens
+        assert done["total_tokens"] == result.usage.total_tokens
+        assert done["request_id"] == result._request_id
+        assert done["emoji"] == "✨"
+
+    def test_chat(self, client: openai.OpenAI) -> None:
+        """chat.completions.parse: the caller's parsed model is intact, the call logged."""
+        spy = Spy()
+        spy.install(client.chat.completions, "parse", is_async=False)
+        instrument(client)
+        with capture_logs() as logs:
+            result = client.chat.completions.parse(
+                model="gpt-4o",
+                messages=[{"role": "user", "content": PROMPT}],
+                response_format=Answer,
+            )
+        assert result is spy.returned[-1]
+        parsed = result.choices[0].message.parsed
+        assert isinstance(parsed, Answer)
+        assert parsed.verdict == "yes"
+        self._check(logs, result, "chat")
+
+    def test_responses(self, client: openai.OpenAI) -> None:
+        """responses.parse: the same for the Responses API."""
+        instrument(client)
+        with capture_logs() as logs:
+            result = client.responses.parse(model="gpt-4o", input=PROMPT, text_format=Answer)
+        assert isinstance(result.output_parsed, Answer)
+        assert ending(logs)["completion_tokens"] == result.usage.output_tokens
+        assert self._calls(logs) == ["responses_request_started", "responses_request_completed"]
+
+    def test_async(self, fake: FakeLLMProvider) -> None:
+        """The async client's parse() is logged too."""
+
+        async def run() -> tuple[list[dict[str, Any]], Any]:
+            client = async_client(fake)
+            instrument(client)
+            with capture_logs() as logs:
+                result = await client.chat.completions.parse(
+                    model="gpt-4o",
+                    messages=[{"role": "user", "content": "x"}],
+                    response_format=Answer,
+                )
+            await client.close()
+            return logs, result
+
+        logs, result = asyncio.run(run())
+        assert isinstance(result.choices[0].message.parsed, Answer)
+        self._check(logs, result, "chat")
+
+    def test_raw_response(self, client: openai.OpenAI) -> None:
+        """with_raw_response.parse goes through the wrapper as well."""
+        instrument(client)
+        with capture_logs() as logs:
+            raw = client.chat.completions.with_raw_response.parse(
+                model="gpt-4o", messages=[{"role": "user", "content": "x"}], response_format=Answer
+            )
+        assert isinstance(raw.parse().choices[0].message.parsed, Answer)
+        assert self._calls(logs) == ["chat_request_started", "chat_request_completed"]
 
 
 class TestHandle:

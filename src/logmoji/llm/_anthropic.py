@@ -1,7 +1,8 @@
 """Read Anthropic requests, results and streams; hook one ``Anthropic``/``AsyncAnthropic`` client.
 
-Covered: ``messages.create`` (plain and ``stream=True``) and
-``messages.stream(...)``, all logged as operation ``messages``.
+Covered: ``messages.create`` (plain and ``stream=True``), ``messages.parse``
+(structured outputs) and ``messages.stream(...)``, all logged as operation
+``messages``.
 
 ``messages.stream()`` sends nothing: it returns a ``MessageStreamManager`` whose
 ``__enter__``/``__aenter__`` makes the request through a callable (an awaitable
@@ -180,10 +181,12 @@ def _wrap_stream(patches: Patches, messages: Any, rt: Runtime, *, is_async: bool
 
 
 def install(patches: Patches, client: Any, rt: Runtime, *, is_async: bool) -> None:
-    """Hook ``messages.create``, ``messages.stream`` and the response/retry hooks of one client."""
+    """Hook ``messages.create``/``parse``/``stream`` and the response/retry hooks of one client."""
     hook_client(patches, client, is_async=is_async)
     messages = client.messages
     wrap_method(patches, messages, "create", rt, MESSAGES, is_async=is_async)
+    if callable(getattr(messages, "parse", None)):  # structured outputs post by themselves
+        wrap_method(patches, messages, "parse", rt, MESSAGES, is_async=is_async)
     _wrap_stream(patches, messages, rt, is_async=is_async)
     for owner in (client, messages):
         patches.drop(owner, "with_raw_response")

@@ -1,8 +1,10 @@
 """Read OpenAI requests, results and streams; hook one ``OpenAI``/``AsyncOpenAI`` client.
 
 Covered: ``chat.completions.create`` (operation ``chat``, plain and
-``stream=True``; ``chat.completions.stream()`` goes through it too),
-``responses.create`` (``responses``) and ``embeddings.create`` (``embeddings``).
+``stream=True``; ``chat.completions.stream()`` goes through it too) and
+``chat.completions.parse`` (``chat``, structured outputs: it posts by itself),
+``responses.create`` and ``responses.parse`` (``responses``) and
+``embeddings.create`` (``embeddings``).
 
 A chat stream reports usage only if asked with
 ``stream_options={"include_usage": True}``. When the caller did not ask, it is
@@ -285,6 +287,11 @@ def install(patches: Patches, client: Any, rt: Runtime, *, is_async: bool) -> No
     completions = client.chat.completions
     wrap_method(patches, completions, "create", rt, CHAT, is_async=is_async)
     wrap_method(patches, client.responses, "create", rt, RESPONSES, is_async=is_async)
+    # parse() (structured outputs) posts by itself, not through create()
+    if callable(getattr(completions, "parse", None)):
+        wrap_method(patches, completions, "parse", rt, CHAT, is_async=is_async)
+    if callable(getattr(client.responses, "parse", None)):
+        wrap_method(patches, client.responses, "parse", rt, RESPONSES, is_async=is_async)
     wrap_method(patches, client.embeddings, "create", rt, EMBEDDINGS, is_async=is_async)
     for owner in (client, client.chat, completions, client.responses, client.embeddings):
         patches.drop(owner, "with_raw_response")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import itertools
 import json
 import math
@@ -26,6 +27,7 @@ from . import _fake_openai as openai_wire
 from ._fake_faults import Fault, fault_error, header_fault
 from ._fake_http import Request, StreamPlan, hang, http_chunk, http_head, write_stream
 from ._fake_ratelimit import Budget, anthropic_headers, openai_headers, rate_limits
+from ._fake_schema import requested_schema, schema_chunks
 from ._fake_text import JSON, Generation, generate, request_token
 
 if TYPE_CHECKING:
@@ -276,6 +278,9 @@ class Handler:
             reasoning=ex.provider == "openai" and model.startswith(openai_wire.REASONING_PREFIXES),
             created=int(time.time()),
         )
+        schema = requested_schema(endpoint, body)
+        if schema is not None:  # the SDKs' parse(): JSON that fits the schema, not words
+            gen = dataclasses.replace(gen, chunks=schema_chunks(schema), truncated=False)
         if body.get("stream") is not True:
             pace = len(gen.chunks) / fake.tokens_per_second if fake.tokens_per_second else 0.0
             if fake.ttft + pace > 0:
