@@ -35,6 +35,7 @@ import openai
 import pytest
 import structlog
 
+from _sdk_calls import llm_events
 from logmoji import LoggingConfig, TelemetryConfig, bind_contextvars, setup_telemetry
 from logmoji.llm._record import CallRecord
 from logmoji.llm.instrumentation import instrument
@@ -250,11 +251,6 @@ async def run_async(client: Any, provider: str, stream: bool, fault: Fault) -> t
     except Exception as exc:
         caught = exc
     return fingerprint(result, items, caught)
-
-
-def llm_events(logs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Keep logmoji's own LLM events (not the SDK's or httpx's log lines)."""
-    return [e for e in logs if str(e.get("logger", "")).startswith("llm")]
 
 
 def terminal_events(logs: list[dict[str, Any]]) -> list[dict[str, Any]]:

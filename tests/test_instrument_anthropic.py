@@ -12,7 +12,7 @@ import asyncio
 import gc
 import ssl
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -21,6 +21,7 @@ import httpx2
 import pytest
 from pydantic import BaseModel
 
+from _sdk_calls import Spy, ending, llm_events, names, touched
 from logmoji.llm._record import CallRecord
 from logmoji.llm.errors import classify_error
 from logmoji.llm.instrumentation import instrument, instrument_anthropic
@@ -74,98 +75,6 @@ def client(fake: FakeLLMProvider) -> Iterator[anthropic.Anthropic]:
     made = sync_client(fake)
     yield made
     made.close()
-
-
-TOUCHED = (
-    "create",
-    "parse",
-    "stream",
-    "copy",
-    "with_options",
-    "with_raw_response",
-    "with_streaming_response",
-    "_process_response",
-    "_sleep_for_retry",
-    "_logmoji_instrumentation",
-)
-
-
-def touched(obj: object) -> tuple[set[str], dict[str, object]]:
-    """Return an object's attribute names and the values of those instrumentation touches."""
-    state = vars(obj)
-    return set(state), {name: state[name] for name in TOUCHED if name in state}
-
-
-def llm_events(logs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Keep logmoji's own LLM events (not the SDK's or httpx's log lines)."""
-    return [event for event in logs if str(event.get("logger", "")).startswith("llm")]
-
-
-def names(logs: list[dict[str, Any]]) -> list[str]:
-    """Return the LLM event names in order."""
-    return [event["event"] for event in llm_events(logs)]
-
-
-def ending(logs: list[dict[str, Any]]) -> dict[str, Any]:
-    """Return the last LLM event (the call's one ending)."""
-    return llm_events(logs)[-1]
-
-
-@dataclass
-class Spy:
-    """Record what the SDK itself returned or raised, below the instrumentation."""
-
-    returned: list[Any] = field(default_factory=list)
-    raised: list[BaseException] = field(default_factory=list)
-
-    def install(self, owner: Any, name: str, *, is_async: bool) -> None:
-        """Put a recording pass-through on ``owner.name`` (instrument after this)."""
-        original = getattr(owner, name)
-        if is_async and name == "create":
-
-            async def arecord(*args: Any, **kwargs: Any) -> Any:
-                try:
-                    result = await original(*args, **kwargs)
-                except BaseException as exc:
-                    self.raised.append(exc)
-                    raise
-                self._keep(result, is_async=True)
-                return result
-
-            setattr(owner, name, arecord)
-            return
-
-        def record(*args: Any, **kwargs: Any) -> Any:
-            try:
-                result = original(*args, **kwargs)
-            except BaseException as exc:
-                self.raised.append(exc)
-                raise
-            self._keep(result, is_async=False)
-            return result
-
-        setattr(owner, name, record)
-
-    def _keep(self, result: Any, *, is_async: bool) -> None:
-        self.returned.append(result)
-        if isinstance(result, anthropic.Stream | anthropic.AsyncStream):
-            inner = result._iterator
-            result._iterator = self._aiter(inner) if is_async else self._iter(inner)
-
-    def _iter(self, inner: Iterator[Any]) -> Iterator[Any]:
-        try:
-            yield from inner
-        except BaseException as exc:
-            self.raised.append(exc)
-            raise
-
-    async def _aiter(self, inner: AsyncIterator[Any]) -> AsyncIterator[Any]:
-        try:
-            async for item in inner:
-                yield item
-        except BaseException as exc:
-            self.raised.append(exc)
-            raise
 
 
 @dataclass(frozen=True)
@@ -319,9 +228,10 @@ class TestMatrix:
         client: Any = (async_client if is_async else sync_client)(
             fake, max_retries=scenario.max_retries, timeout=scenario.timeout
         )
-        spy = Spy()
+        spy = Spy((anthropic.Stream, anthropic.AsyncStream))
         method = "stream" if kind == "stream_helper" else "create"
-        spy.install(client.messages, method, is_async=is_async)
+        # messages.stream returns its context manager at once, from the async client too
+        spy.install(client.messages, method, is_async=is_async and method == "create")
         handle = instrument(client)
         if scenario.fault is not None:
             fake.inject(scenario.fault, **scenario.params)
