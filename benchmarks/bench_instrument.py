@@ -152,23 +152,24 @@ def watcher(chunks: list[Any]) -> tuple[Callable[[], object], Callable[[], objec
     return bare, watched
 
 
-def replayed_clients(reply: Any) -> tuple[openai.OpenAI, openai.OpenAI]:
-    """Return a bare and an instrumented client that get ``reply`` (recorded) from memory."""
+def replay_client(reply: Any) -> openai.OpenAI:
+    """Return a bare client that gets ``reply`` (a recorded response) from memory."""
     headers, content = list(reply.headers.multi_items()), reply.content
 
     def handler(request: httpx2.Request) -> httpx2.Response:
         return httpx2.Response(200, headers=headers, content=content)
 
-    def make() -> openai.OpenAI:
-        transport = httpx2.MockTransport(handler)
-        return openai.OpenAI(
-            base_url="http://replay/v1",
-            api_key="sk-fake",
-            max_retries=0,
-            http_client=httpx2.Client(transport=transport),
-        )
+    return openai.OpenAI(
+        base_url="http://replay/v1",
+        api_key="sk-fake",
+        max_retries=0,
+        http_client=httpx2.Client(transport=httpx2.MockTransport(handler)),
+    )
 
-    bare, client = make(), make()
+
+def replayed_clients(reply: Any) -> tuple[openai.OpenAI, openai.OpenAI]:
+    """Return a bare and an instrumented client that get ``reply`` (recorded) from memory."""
+    bare, client = replay_client(reply), replay_client(reply)
     instrument(client)
     return bare, client
 

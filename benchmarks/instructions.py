@@ -47,9 +47,8 @@ def _configure(formatter: str, level: str) -> None:
 
 def _call(case: str) -> Callable[[], object]:
     """Return one replayed chat call of ``case``."""
-    import httpx2
     import openai
-    from bench_instrument import MESSAGES, plain
+    from bench_instrument import MESSAGES, plain, replay_client
     from bench_peers import _TwoLines
 
     from logmoji.llm.instrumentation import instrument
@@ -58,18 +57,7 @@ def _call(case: str) -> Callable[[], object]:
     with FakeLLMProvider(rate_limit_requests=10**9, rate_limit_tokens=10**12) as fake:
         recorder = openai.OpenAI(base_url=fake.openai_base_url, api_key="sk-fake", max_retries=0)
         raw = recorder.chat.completions.with_raw_response.create(model="gpt-4o", messages=MESSAGES)
-        reply = raw.http_response
-    headers, content = list(reply.headers.multi_items()), reply.content
-
-    def handler(request: httpx2.Request) -> httpx2.Response:
-        return httpx2.Response(200, headers=headers, content=content)
-
-    client = openai.OpenAI(
-        base_url="http://replay/v1",
-        api_key="sk-fake",
-        max_retries=0,
-        http_client=httpx2.Client(transport=httpx2.MockTransport(handler)),
-    )
+    client = replay_client(raw.http_response)
     if case == "floor":
         floor = _TwoLines(client)
         return lambda: floor.call(model="gpt-4o", messages=MESSAGES)
