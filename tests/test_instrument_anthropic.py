@@ -87,7 +87,7 @@ class Scenario:
     max_retries: int = 0
     timeout: float = 2.0
     streams: bool | None = None  # True: streams only; False: plain calls only
-    raises: type[BaseException] | None = None
+    raises: type[BaseException] | tuple[type[BaseException], ...] | None = None
     error: str | None = None
     emoji: str = "✨"
     retries: int = 0
@@ -157,7 +157,9 @@ SCENARIOS = [
         "disconnect",
         {"after": 3},
         streams=True,
-        raises=httpx2.TransportError,
+        # Newer SDKs wrap a mid-stream disconnect in APIConnectionError (as their
+        # docs say of network errors); older ones let the transport error through.
+        raises=(anthropic.APIConnectionError, httpx2.TransportError),
         error="connection_error",
         emoji="💥",
         mid_stream=True,

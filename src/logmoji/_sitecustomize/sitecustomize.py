@@ -14,11 +14,18 @@ def _start() -> None:
     try:
         import logmoji
         from logmoji.llm import auto
-
+    except ImportError:  # another interpreter, without logmoji: say so once, run anyway
+        sys.stderr.write(
+            f"logmoji run: LLM calls of this process are not logged: {sys.executable} "
+            "has no logmoji; run the program with "
+            f"{os.environ.get('LOGMOJI_RUN_PYTHON', 'the python logmoji is installed in')}\n"
+        )
+        return
+    try:
         logmoji.setup_telemetry()
         auto.enable()
     except Exception as exc:  # the user's program must start whatever happens here
-        sys.stderr.write(f"logmoji run: logging not set up in this process: {exc!r}\n")
+        sys.stderr.write(f"logmoji run: LLM calls of this process are not logged: {exc}\n")
 
 
 def _chain() -> None:

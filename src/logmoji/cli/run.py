@@ -41,7 +41,7 @@ def add_parser(subparsers: Any) -> None:
         help="print the usage report when the program ends (default: yes)",
     )
     parser.add_argument(
-        "command",
+        "program",  # not "command": that names the sub-command in the top-level parser
         nargs=argparse.REMAINDER,
         metavar="-- COMMAND ...",
         help="the program and its arguments",
@@ -53,10 +53,16 @@ def child_environment(environ: dict[str, str], json_log: str) -> dict[str, str]:
     """Return the environment that makes a Python child set up logmoji at start-up."""
     here = str(Path(__file__).resolve().parent.parent / "_sitecustomize")
     paths = [here, *filter(None, environ.get("PYTHONPATH", "").split(os.pathsep))]
+    # `python` and `python3` in the command mean the interpreter logmoji is
+    # installed in (as with `uv run`), even from a venv that is not activated.
+    bin_dir = os.path.dirname(sys.executable)
+    path = [bin_dir, *(p for p in environ.get("PATH", "").split(os.pathsep) if p != bin_dir)]
     return {
         **environ,
+        "PATH": os.pathsep.join(filter(None, path)),
         "PYTHONPATH": os.pathsep.join(paths),
         "LOGMOJI_RUN": "1",
+        "LOGMOJI_RUN_PYTHON": sys.executable,
         "LOGMOJI_JSON_FILE": json_log,
     }
 
@@ -65,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the command; print the report; return its exit status."""
     from logmoji.cli import CommandError
 
-    command = list(args.command)
+    command = list(args.program)
     if command and command[0] == "--":
         command = command[1:]
     if not command:

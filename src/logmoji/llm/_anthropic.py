@@ -1,44 +1,34 @@
-"""Read Anthropic requests, results and streams; hook one ``Anthropic``/``AsyncAnthropic`` client.
+"""Read Anthropic requests, results and streams: the adapter for ``Anthropic``/``AsyncAnthropic``.
 
-Covered: ``messages.create`` (plain and ``stream=True``), ``messages.parse``
-(structured outputs) and ``messages.stream(...)``, all logged as operation
-``messages``.
-
-``messages.stream()`` sends nothing: it returns a ``MessageStreamManager`` whose
-``__enter__``/``__aenter__`` makes the request through a callable (an awaitable
-for the async client) kept in a private attribute. The manager the caller gets
-is the SDK's own; only that attribute is swapped for one that runs the request
-through :func:`~logmoji.llm._hooks.invoke` and watches the raw event stream
-that ``MessageStream`` then reads. If a future SDK lays the manager out
-differently, the stream goes unlogged rather than broken.
+Every request to ``/v1/messages`` is logged as operation ``messages``,
+whichever method sent it: ``messages.create`` (plain and ``stream=True``),
+``parse``, ``stream()``, their ``beta.messages`` twins and the raw and
+streaming-response wrappers (see :mod:`logmoji.llm._hooks`).
 
 Usage is normalised to the OpenAI convention: ``prompt_tokens`` counts every
 input token, cache reads (``cached_tokens``) and cache writes
 (``cache_write_tokens``) included; ``input_tokens``/``output_tokens`` are also
-logged as Anthropic reports them.
+logged as Anthropic reports them. A stream says its input counts in
+``message_start`` and its output count in ``message_delta``; both are read.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from typing import Any
 
-from logmoji.llm._call import Call, Outcome, Prompt
-from logmoji.llm._hooks import (
-    Operation,
-    Patches,
-    ainvoke,
-    get_field,
-    hook_client,
-    invoke,
-    summarize,
-    wrap_method,
-)
+import orjson
+
+from logmoji.llm._call import Call, Outcome, Prompt, ToolCall
+from logmoji.llm._hooks import Routes, hook_client
+from logmoji.llm._operation import Operation, get_field, summarize
+from logmoji.llm._patches import Patches
 from logmoji.llm._runtime import Runtime
 from logmoji.llm.streams import StreamTracker
 
-__all__ = ["PROVIDER", "REQUEST_ID_HEADER", "install"]
+__all__ = ["PROVIDER", "REQUEST_ID_HEADER", "ROUTES", "install"]
+
+_TOOL_BLOCKS = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
 
 PROVIDER = "anthropic"
 REQUEST_ID_HEADER = "request-id"
@@ -69,10 +59,11 @@ def _usage(usage: object, start: object = None) -> Outcome:
 class MessagesTracker(StreamTracker):
     """Watch raw Anthropic message stream events."""
 
-    __slots__ = ("finish_reason", "response_id", "response_model", "start_usage", "usage")
+    __slots__ = ("finish_reason", "response_id", "response_model", "start_usage", "tools", "usage")
 
     def __init__(self, call: Call) -> None:
         super().__init__(call)
+        self.tools: dict[int, list[str]] | None = None
         self.start_usage: Any = None
         self.usage: Any = None
         self.finish_reason: str | None = None
@@ -84,7 +75,18 @@ class MessagesTracker(StreamTracker):
         self.chunks += 1
         kind = item.type
         if kind == "content_block_delta":
-            self.token(getattr(item.delta, "text", None))
+            delta = item.delta
+            self.token(getattr(delta, "text", None))
+            if self.tools is not None and self.parts is not None:
+                partial = getattr(delta, "partial_json", None)
+                if partial and item.index in self.tools:
+                    self.tools[item.index].append(partial)
+        elif kind == "content_block_start":
+            block = item.content_block
+            if block.type in _TOOL_BLOCKS:
+                if self.tools is None:
+                    self.tools = {}
+                self.tools[item.index] = [block.name]
         elif kind == "message_start":
             message = item.message
             self.start_usage = message.usage
@@ -107,25 +109,45 @@ class MessagesTracker(StreamTracker):
         outcome.response_model = self.response_model
         outcome.response_id = self.response_id
         outcome.finish_reason = self.finish_reason
+        if self.tools:
+            capture = self.parts is not None
+            outcome.tool_calls = [
+                ToolCall(parts[0], "".join(parts[1:]) or "{}" if capture else None)
+                for _, parts in sorted(self.tools.items())
+            ]
         return outcome
 
 
+def _tool_calls(content: object, capture: bool) -> list[ToolCall] | None:
+    calls: list[ToolCall] = []
+    for block in content if isinstance(content, list) else ():
+        if get_field(block, "type") not in _TOOL_BLOCKS:
+            continue
+        name = get_field(block, "name")
+        arguments = None
+        if capture:
+            given = get_field(block, "input")
+            try:
+                arguments = orjson.dumps(given).decode()
+            except TypeError:
+                arguments = repr(given)
+        calls.append(ToolCall(name if isinstance(name, str) else "unknown", arguments))
+    return calls or None
+
+
 class Messages(Operation):
-    """``messages.create``; with ``always_streams`` set, ``messages.stream``."""
+    """A request to ``/v1/messages``."""
 
     name = "messages"
 
-    def __init__(self, *, always_streams: bool = False) -> None:
-        self.always_streams = always_streams
-
-    def prompt(self, kwargs: Mapping[str, Any], capture: bool) -> Prompt:
+    def prompt(self, body: Mapping[str, Any], capture: bool) -> Prompt:
         """Summarize ``system`` (one more message) and ``messages``."""
-        given = kwargs.get("messages")
+        given = body.get("messages")
         items: list[object] = list(given) if isinstance(given, list | tuple) else []
-        system = kwargs.get("system")
+        system = body.get("system")
         if isinstance(system, str | list) and system:
             items.insert(0, {"role": "system", "content": system})
-        return summarize(kwargs.get("model"), items, capture)
+        return summarize(body.get("model"), items, capture)
 
     def outcome(self, result: Any, capture: bool) -> Outcome:
         """Read a ``Message``."""
@@ -133,6 +155,7 @@ class Messages(Operation):
         outcome.response_model = get_field(result, "model")
         outcome.response_id = get_field(result, "id")
         outcome.finish_reason = get_field(result, "stop_reason")
+        outcome.tool_calls = _tool_calls(get_field(result, "content"), capture)
         if capture:
             outcome.text = "".join(
                 get_field(block, "text") or ""
@@ -147,47 +170,9 @@ class Messages(Operation):
 
 
 MESSAGES = Messages()
-MESSAGES_STREAM = Messages(always_streams=True)
-
-
-def _hook_manager(manager: Any, rt: Runtime, kwargs: dict[str, Any], is_async: bool) -> None:
-    """Route the manager's deferred request through the instrumentation."""
-    state = vars(manager)
-    names = [key for key in state if key.endswith("__api_request")]
-    if len(names) != 1:
-        raise AttributeError(f"{type(manager).__name__} has no single deferred request")
-    request = state[names[0]]
-    if is_async:
-        state[names[0]] = ainvoke(rt, MESSAGES_STREAM, kwargs, lambda **_: request)
-    else:
-        state[names[0]] = functools.partial(
-            invoke, rt, MESSAGES_STREAM, kwargs, lambda **_: request(), is_async=False
-        )
-
-
-def _wrap_stream(patches: Patches, messages: Any, rt: Runtime, *, is_async: bool) -> None:
-    original = messages.stream
-
-    def stream(*args: Any, **kwargs: Any) -> Any:
-        manager = original(*args, **kwargs)
-        try:
-            _hook_manager(manager, rt, kwargs, is_async)
-        except Exception as exc:  # an unknown manager layout: hand it back untouched
-            rt.internal_error("messages_stream", exc)
-        return manager
-
-    functools.update_wrapper(stream, original)
-    patches.set(messages, "stream", stream)
+ROUTES: Routes = {"/v1/messages": MESSAGES}
 
 
 def install(patches: Patches, client: Any, rt: Runtime, *, is_async: bool) -> None:
-    """Hook ``messages.create``/``parse``/``stream`` and the response/retry hooks of one client."""
-    hook_client(patches, client, is_async=is_async)
-    messages = client.messages
-    wrap_method(patches, messages, "create", rt, MESSAGES, is_async=is_async)
-    if callable(getattr(messages, "parse", None)):  # structured outputs post by themselves
-        wrap_method(patches, messages, "parse", rt, MESSAGES, is_async=is_async)
-    _wrap_stream(patches, messages, rt, is_async=is_async)
-    for owner in (client, messages):
-        patches.drop(owner, "with_raw_response")
-        patches.drop(owner, "with_streaming_response")
+    """Log every model request of one Anthropic client."""
+    hook_client(patches, client, rt, ROUTES, is_async=is_async)

@@ -33,7 +33,7 @@ from logmoji.logger._pipeline import text_masker
 if TYPE_CHECKING:
     from logmoji.llm.streams import StreamTracker
 
-__all__ = ["Call", "Outcome", "Prompt", "current", "truncate"]
+__all__ = ["Call", "Outcome", "Prompt", "ToolCall", "current", "truncate"]
 
 current: ContextVar[Call | None] = ContextVar("logmoji_llm_call", default=None)
 """The call whose HTTP request is in flight in this context, for the client hooks."""
@@ -53,6 +53,14 @@ class Prompt:
     text: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    """One tool call a response asked for: the tool's name and its arguments as JSON text."""
+
+    name: str
+    arguments: str | None = None
+
+
 @dataclass(slots=True)
 class Outcome:
     """Hold what a response reported: usage as the server counted it, ids, reason, text."""
@@ -67,6 +75,7 @@ class Outcome:
     response_id: str | None = None
     finish_reason: str | None = None
     text: str | None = None
+    tool_calls: list[ToolCall] | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
     def fields(self) -> dict[str, object]:
@@ -82,8 +91,23 @@ class Outcome:
             "cache_write_tokens": self.cache_write_tokens,
             "reasoning_tokens": self.reasoning_tokens,
         }
+        if self.tool_calls:
+            out["tool_call_count"] = len(self.tool_calls)
+            out["tool_names"] = [call.name for call in self.tool_calls]
         out.update(self.extra)
         return {key: value for key, value in out.items() if value is not None}
+
+    def content_fields(self, limit: int) -> dict[str, object]:
+        """Return the response text and tool-call arguments, masked and cut (capture only)."""
+        out: dict[str, object] = {}
+        if self.text is not None:
+            out["response"] = truncate(self.text, limit)
+        if self.tool_calls:
+            out["tool_calls"] = [
+                {"name": call.name, "arguments": truncate(call.arguments or "", limit)}
+                for call in self.tool_calls
+            ]
+        return out
 
 
 def truncate(text: str, limit: int) -> str:
@@ -296,8 +320,8 @@ class Call:
             fields.update(outcome.fields())
             fields["duration_ms"] = self._elapsed_ms()
             fields["retries"] = self.retries
-            if outcome.text is not None:
-                fields["response"] = truncate(outcome.text, self.rt.settings.max_content_chars)
+            if self.rt.settings.capture_content:
+                fields.update(outcome.content_fields(self.rt.settings.max_content_chars))
             self._finish("info", f"{self.operation}_request_completed", fields, outcome, None)
         except Exception as exc:  # the caller's result must be returned regardless
             self.rt.internal_error("completed", exc)
@@ -372,9 +396,9 @@ class Call:
             completion = outcome.completion_tokens
             if completion is not None and first is not None and end > first:
                 fields["tokens_per_second"] = round(completion / (end - first), 2)
-            text = tracker.text()
-            if text is not None:
-                fields["response"] = truncate(text, self.rt.settings.max_content_chars)
+            if self.rt.settings.capture_content:
+                outcome.text = tracker.text()
+                fields.update(outcome.content_fields(self.rt.settings.max_content_chars))
             self._finish("info", "stream_completed", fields, outcome, None)
         elif kind == "failed" and exc is not None:
             category = self._error_fields(exc, fields)

@@ -1,10 +1,9 @@
-"""Read OpenAI requests, results and streams; hook one ``OpenAI``/``AsyncOpenAI`` client.
+"""Read OpenAI requests, results and streams: the adapter for ``OpenAI``/``AsyncOpenAI``.
 
-Covered: ``chat.completions.create`` (operation ``chat``, plain and
-``stream=True``; ``chat.completions.stream()`` goes through it too) and
-``chat.completions.parse`` (``chat``, structured outputs: it posts by itself),
-``responses.create`` and ``responses.parse`` (``responses``) and
-``embeddings.create`` (``embeddings``).
+Every request to ``/chat/completions`` (operation ``chat``), ``/responses``
+(``responses``) or ``/embeddings`` (``embeddings``) is logged, whichever
+method sent it: ``create``, ``parse``, ``stream()``, the ``beta`` twins and
+the raw and streaming-response wrappers (see :mod:`logmoji.llm._hooks`).
 
 A chat stream reports usage only if asked with
 ``stream_options={"include_usage": True}``. When the caller did not ask, it is
@@ -17,13 +16,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from logmoji.llm._call import Call, Outcome, Prompt
-from logmoji.llm._hooks import Operation, Patches, get_field, hook_client, summarize, wrap_method
+from logmoji.llm._call import Call, Outcome, Prompt, ToolCall
+from logmoji.llm._hooks import Routes, hook_client
+from logmoji.llm._operation import Operation, get_field, summarize
+from logmoji.llm._patches import Patches
 from logmoji.llm._runtime import Runtime
 from logmoji.llm.streams import StreamTracker
 from logmoji.llm.tokens import TokenEstimate, estimate_texts
 
-__all__ = ["PROVIDER", "REQUEST_ID_HEADER", "install"]
+__all__ = ["PROVIDER", "REQUEST_ID_HEADER", "ROUTES", "install"]
 
 PROVIDER = "openai"
 REQUEST_ID_HEADER = "x-request-id"
@@ -59,11 +60,12 @@ def _estimated(call: Call, completion: int) -> Outcome:
 class ChatTracker(StreamTracker):
     """Watch ``ChatCompletionChunk`` items."""
 
-    __slots__ = ("finish_reason", "response_id", "response_model", "strip", "usage")
+    __slots__ = ("finish_reason", "response_id", "response_model", "strip", "tools", "usage")
 
     def __init__(self, call: Call, strip: bool) -> None:
         super().__init__(call)
         self.strip = strip
+        self.tools: dict[int, list[str]] | None = None
         self.usage: Any = None
         self.finish_reason: str | None = None
         self.response_model: str | None = None
@@ -78,6 +80,8 @@ class ChatTracker(StreamTracker):
             delta = choice.delta
             if delta is not None and (delta.content or delta.tool_calls):
                 self.token(delta.content)
+                if delta.tool_calls:
+                    self._tool_deltas(delta.tool_calls)
             if choice.finish_reason is not None:
                 self.finish_reason = choice.finish_reason
         if self.response_model is None:
@@ -86,6 +90,20 @@ class ChatTracker(StreamTracker):
             self.usage = item.usage
             return bool(choices) or not self.strip
         return True
+
+    def _tool_deltas(self, deltas: Any) -> None:
+        """Keep each tool call's name, and its argument fragments when capturing."""
+        tools = self.tools if self.tools is not None else {}
+        self.tools = tools
+        for delta in deltas:
+            parts = tools.setdefault(delta.index, [""])
+            function = delta.function
+            if function is None:
+                continue
+            if function.name:
+                parts[0] = function.name
+            if function.arguments and self.parts is not None:
+                parts.append(function.arguments)
 
     def fallback(self, item: Any) -> bool:
         """Still hide the usage-only chunk the caller did not ask for."""
@@ -101,6 +119,12 @@ class ChatTracker(StreamTracker):
         outcome.response_model = self.response_model
         outcome.response_id = self.response_id
         outcome.finish_reason = self.finish_reason
+        if self.tools:
+            capture = self.parts is not None
+            outcome.tool_calls = [
+                ToolCall(parts[0], "".join(parts[1:]) if capture else None)
+                for _, parts in sorted(self.tools.items())
+            ]
         return outcome
 
 
@@ -160,6 +184,7 @@ def _response_outcome(result: object, capture: bool) -> Outcome:
     status = get_field(result, "status")
     reason = get_field(get_field(result, "incomplete_details"), "reason")
     outcome.finish_reason = reason if isinstance(reason, str) else status
+    outcome.tool_calls = _response_tool_calls(get_field(result, "output"), capture)
     if capture:
         text = None if isinstance(result, Mapping) else getattr(result, "output_text", None)
         if text is None:
@@ -173,25 +198,61 @@ def _response_outcome(result: object, capture: bool) -> Outcome:
     return outcome
 
 
+def _response_tool_calls(output: object, capture: bool) -> list[ToolCall] | None:
+    """Read the ``*_call`` output items of a Response (function, custom, built-in tools)."""
+    calls: list[ToolCall] = []
+    for item in output if isinstance(output, list) else ():
+        kind = get_field(item, "type")
+        if not isinstance(kind, str) or not kind.endswith("_call"):
+            continue
+        name = get_field(item, "name")
+        arguments = get_field(item, "arguments") or get_field(item, "input")
+        calls.append(
+            ToolCall(
+                name if isinstance(name, str) else kind.removesuffix("_call"),
+                arguments if capture and isinstance(arguments, str) else None,
+            )
+        )
+    return calls or None
+
+
+def _chat_tool_calls(message: object, capture: bool) -> list[ToolCall] | None:
+    calls = get_field(message, "tool_calls")
+    if not calls:
+        return None
+    out: list[ToolCall] = []
+    for call in calls:
+        function = get_field(call, "function") or get_field(call, "custom")
+        name = get_field(function, "name")
+        arguments = get_field(function, "arguments") or get_field(function, "input")
+        out.append(
+            ToolCall(
+                name if isinstance(name, str) else "unknown",
+                arguments if capture and isinstance(arguments, str) else None,
+            )
+        )
+    return out
+
+
 class Chat(Operation):
     """``chat.completions.create``."""
 
     name = "chat"
 
-    def prompt(self, kwargs: Mapping[str, Any], capture: bool) -> Prompt:
+    def prompt(self, body: Mapping[str, Any], capture: bool) -> Prompt:
         """Summarize ``messages``."""
-        return summarize(kwargs.get("model"), _items(kwargs.get("messages")), capture)
+        return summarize(body.get("model"), _items(body.get("messages")), capture)
 
-    def prepare(self, kwargs: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    def prepare(self, body: Mapping[str, Any]) -> tuple[Mapping[str, Any], bool]:
         """Ask a stream for its usage when the caller did not; hide that chunk then."""
-        if kwargs.get("stream") is not True:
-            return kwargs, False
-        options = kwargs.get("stream_options")
+        if body.get("stream") is not True:
+            return body, False
+        options = body.get("stream_options")
         if isinstance(options, Mapping) and options.get("include_usage") is True:
-            return kwargs, False
+            return body, False
         merged = {**options} if isinstance(options, Mapping) else {}
         merged["include_usage"] = True
-        return {**kwargs, "stream_options": merged}, True
+        return {**body, "stream_options": merged}, True
 
     def outcome(self, result: Any, capture: bool) -> Outcome:
         """Read a ``ChatCompletion``."""
@@ -202,8 +263,10 @@ class Chat(Operation):
         if choices:
             first = choices[0]
             outcome.finish_reason = get_field(first, "finish_reason")
+            message = get_field(first, "message")
+            outcome.tool_calls = _chat_tool_calls(message, capture)
             if capture:
-                outcome.text = get_field(get_field(first, "message"), "content")
+                outcome.text = get_field(message, "content")
         return outcome
 
     def tracker(self, call: Call, strip_usage: bool) -> StreamTracker:
@@ -216,14 +279,14 @@ class Responses(Operation):
 
     name = "responses"
 
-    def prompt(self, kwargs: Mapping[str, Any], capture: bool) -> Prompt:
+    def prompt(self, body: Mapping[str, Any], capture: bool) -> Prompt:
         """Summarize ``instructions`` and ``input`` (a string is one message)."""
-        given = kwargs.get("input")
+        given = body.get("input")
         items: list[object] = [given] if isinstance(given, str) else _items(given)
-        instructions = kwargs.get("instructions")
+        instructions = body.get("instructions")
         if isinstance(instructions, str):
             items.insert(0, {"role": "system", "content": instructions})
-        return summarize(kwargs.get("model"), items, capture)
+        return summarize(body.get("model"), items, capture)
 
     def outcome(self, result: Any, capture: bool) -> Outcome:
         """Read a ``Response``."""
@@ -239,15 +302,15 @@ class Embeddings(Operation):
 
     name = "embeddings"
 
-    def prompt(self, kwargs: Mapping[str, Any], capture: bool) -> Prompt:
+    def prompt(self, body: Mapping[str, Any], capture: bool) -> Prompt:
         """Summarize ``input``: strings are estimated, token arrays counted exactly."""
-        given = kwargs.get("input")
+        given = body.get("input")
         if isinstance(given, str) or (
             isinstance(given, list) and given and isinstance(given[0], int)
         ):
             given = [given]
         items = _items(given)
-        model = kwargs.get("model")
+        model = body.get("model")
         name = model if isinstance(model, str) else str(model)
         strings = [item for item in items if isinstance(item, str)]
         count = sum(len(item) for item in items if isinstance(item, list | tuple))
@@ -281,18 +344,13 @@ RESPONSES = Responses()
 EMBEDDINGS = Embeddings()
 
 
+ROUTES: Routes = {
+    "/chat/completions": CHAT,
+    "/responses": RESPONSES,
+    "/embeddings": EMBEDDINGS,
+}
+
+
 def install(patches: Patches, client: Any, rt: Runtime, *, is_async: bool) -> None:
-    """Hook the covered methods and the response/retry hooks of one OpenAI client."""
-    hook_client(patches, client, is_async=is_async)
-    completions = client.chat.completions
-    wrap_method(patches, completions, "create", rt, CHAT, is_async=is_async)
-    wrap_method(patches, client.responses, "create", rt, RESPONSES, is_async=is_async)
-    # parse() (structured outputs) posts by itself, not through create()
-    if callable(getattr(completions, "parse", None)):
-        wrap_method(patches, completions, "parse", rt, CHAT, is_async=is_async)
-    if callable(getattr(client.responses, "parse", None)):
-        wrap_method(patches, client.responses, "parse", rt, RESPONSES, is_async=is_async)
-    wrap_method(patches, client.embeddings, "create", rt, EMBEDDINGS, is_async=is_async)
-    for owner in (client, client.chat, completions, client.responses, client.embeddings):
-        patches.drop(owner, "with_raw_response")
-        patches.drop(owner, "with_streaming_response")
+    """Log every model request of one OpenAI client."""
+    hook_client(patches, client, rt, ROUTES, is_async=is_async)

@@ -56,6 +56,9 @@ class _Loader(importlib.abc.Loader):
 
     def exec_module(self, module: ModuleType) -> None:
         self._loader.exec_module(module)
+        finder = _State.finder
+        if finder is not None:
+            finder.loaded(self._name)
         _instrument(self._name)
 
 
@@ -64,20 +67,30 @@ class _Finder(importlib.abc.MetaPathFinder):
 
     def __init__(self, names: Sequence[str]) -> None:
         self._pending = set(names)
+        self._looking = threading.local()
+
+    def loaded(self, name: str) -> None:
+        """Stop watching for ``name``: it has been imported and instrumented."""
+        self._pending.discard(name)
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> importlib.machinery.ModuleSpec | None:
-        if fullname not in self._pending:
+        # A name is forgotten only once its module has run: importlib.util.find_spec()
+        # (which instructor calls before importing openai) looks up without loading.
+        if fullname not in self._pending or getattr(self._looking, "active", False):
             return None
-        self._pending.discard(fullname)
-        for finder in sys.meta_path:
-            if finder is self or not hasattr(finder, "find_spec"):
-                continue
-            spec = finder.find_spec(fullname, path, target)
-            if spec is not None and spec.loader is not None:
-                spec.loader = _Loader(spec.loader, fullname)
-                return spec
+        self._looking.active = True
+        try:
+            for finder in sys.meta_path:
+                if finder is self or not hasattr(finder, "find_spec"):
+                    continue
+                spec = finder.find_spec(fullname, path, target)
+                if spec is not None and spec.loader is not None:
+                    spec.loader = _Loader(spec.loader, fullname)
+                    return spec
+        finally:
+            self._looking.active = False
         return None
 
 

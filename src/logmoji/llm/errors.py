@@ -5,6 +5,12 @@ The categories drive the log level, the emoji (⏰ timeout, 🛑 rate limit,
 attributes both SDKs share (``status_code``, ``response``, ``body``, ``code``,
 ``type``) and the names of the exception's classes, so it never imports an SDK
 and works on either.
+
+An exception that neither the provider's API (an SDK ``APIError``: a status, an
+error event, a bad response) nor the network (a transport, connection or
+timeout error) produced was raised in the calling process itself: a bug, a
+misuse, an event loop closed under the client. It is ``client_error``, and the
+latency monitor leaves it out of the provider's error rate.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ ErrorCategory = Literal[
     "bad_request",
     "server_error",
     "model_error",
+    "client_error",
 ]
 
 _ERROR_FIELD: dict[str, str] = {
@@ -40,6 +47,7 @@ _ERROR_FIELD: dict[str, str] = {
     "bad_request": "bad_request",
     "server_error": "server_error",
     "model_error": "model_error",
+    "client_error": "client_error",
 }
 _TIMEOUT_CLASSES = frozenset({"APITimeoutError", "TimeoutException", "TimeoutError"})
 _CONNECTION_CLASSES = frozenset(
@@ -50,6 +58,10 @@ _CONNECTION_CLASSES = frozenset(
         "ConnectionError",
         "RemoteProtocolError",
     }
+)
+# Base classes of what an SDK raises for an API answer (OpenAI, Anthropic, Google, httpx).
+_API_CLASSES = frozenset(
+    {"APIError", "OpenAIError", "AnthropicError", "GoogleAPIError", "HTTPError", "ClientError"}
 )
 _CONTEXT_TEXT = re.compile(
     r"prompt is too long|maximum context length|context[ _]length|context window|too many tokens",
@@ -128,6 +140,8 @@ def _category(
         category = "server_error"
     elif status is not None and 400 <= status < 500:
         category = "bad_request"
+    elif status is None and not names & _API_CLASSES:
+        category = "client_error"
     return category
 
 

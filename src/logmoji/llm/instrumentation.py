@@ -7,12 +7,14 @@ instrument every client of that SDK created afterwards. Both return an
 :class:`Instrumentation` whose :meth:`~Instrumentation.uninstrument` restores
 exactly what was there before.
 
-How the hook works: only instance attributes of that one client's objects are
-replaced (the covered ``create``/``stream`` methods, the client's
-``_process_response`` and ``_sleep_for_retry``), see :mod:`logmoji.llm._hooks`.
-That was chosen over the transport's ``event_hooks`` (shared when the user
-passes one ``http_client`` to several clients, and blind to which call a
-response belongs to) and over patching SDK classes (global). The caller gets
+How the hook works: only instance attributes of that one client are replaced:
+its ``request`` method, through which every model request passes whatever
+method, namespace or wrapper sent it, and its ``_process_response`` and
+``_sleep_for_retry``; see :mod:`logmoji.llm._hooks` and
+``docs/instrumentation.md``. That was chosen over the transport's
+``event_hooks`` (shared when the user passes one ``http_client`` to several
+clients, and blind to which call a response belongs to) and over patching SDK
+classes (global). The caller gets
 the SDK's own return value or exception object; streams are watched in place
 (:mod:`logmoji.llm.streams`). Copies made with ``client.with_options()`` /
 ``client.copy()`` are instrumented too and undone with their parent.
@@ -36,7 +38,7 @@ from typing import Any
 from logmoji import get_logger
 from logmoji.llm import _anthropic, _openai
 from logmoji.llm._defaults import default_observers, llm_settings
-from logmoji.llm._hooks import Patches
+from logmoji.llm._patches import Patches
 from logmoji.llm._record import CallObserver
 from logmoji.llm._runtime import Runtime, Settings
 

@@ -167,11 +167,14 @@ class PerformanceMonitor:
     def observe(self, record: CallRecord) -> None:
         """Record a finished instrumented call; skip it with a warning if its times are bad.
 
-        Records without ``duration_ms`` are skipped silently. Never raises.
+        Records without ``duration_ms`` are skipped silently, and so are calls
+        that failed in the calling process before the provider was reached
+        (``client_error``): they say nothing of the provider's latency or
+        error rate. Never raises.
         """
         try:
             duration_ms = record.duration_ms
-            if duration_ms is None:
+            if duration_ms is None or record.error_category == "client_error":
                 return
             model = record.model
             if not isinstance(model, str) or not model:

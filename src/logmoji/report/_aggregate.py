@@ -75,13 +75,14 @@ class Group:
         "retries",
         "tps",
         "ttft",
+        "unknown",
     )
 
     def __init__(self) -> None:
         self.requests = self.failed = self.cancelled = 0
         self.input = self.output = self.cached = self.reasoning = 0
         self.cost = 0.0
-        self.priced = self.retries = 0
+        self.priced = self.retries = self.unknown = 0
         self.latency = array("d")
         self.ttft = array("d")
         self.tps = array("d")
@@ -99,6 +100,7 @@ class Group:
         self.cost += other.cost
         self.priced += other.priced
         self.retries += other.retries
+        self.unknown += other.unknown
         self.latency.extend(other.latency)
         self.ttft.extend(other.ttft)
         self.tps.extend(other.tps)
@@ -270,13 +272,23 @@ class Accumulator:
             value = d.get("prompt_tokens")
             if value is None:
                 value = d.get("input_tokens")
+            known = False
             if type(value) is int:
                 group.input += value
+                known = True
             value = d.get("completion_tokens")
             if value is None:
                 value = d.get("output_tokens")
-            output = value if type(value) is int else 0
+            if type(value) is int:
+                output = value
+                known = True
+            else:
+                output = 0
             group.output += output
+            # A finished call that says nothing of its usage (a raw response never
+            # read, a hand-written event without counts) is not a call of 0 tokens.
+            if outcome == "succeeded" and (not known or d.get("usage_known") is False):
+                group.unknown += 1
             value = d.get("cached_tokens")
             if type(value) is int:
                 group.cached += value

@@ -18,11 +18,13 @@ which stay stable within ``"schema": "logmoji.report/1"``::
 
     <summary>: requests, succeeded, failed, cancelled, error_rate,
         errors: {category: count}, input_tokens, output_tokens, cached_tokens,
-        reasoning_tokens, cost_usd, priced_requests, retries,
+        reasoning_tokens, cost_usd, priced_requests, usage_unknown, retries,
         latency_ms / ttft_ms / tokens_per_second: {count, mean, p50, p95, p99, max},
         latency_histogram: [count per latency bucket]
 
 ``cost_usd`` sums the calls that carried a cost (``priced_requests`` of them);
+``usage_unknown`` counts the succeeded calls that logged no token counts (the
+token totals are the sums of the known counts: those calls are not zeros);
 ``mean`` and the quantiles are ``null`` when ``count`` is 0.
 """
 
@@ -126,6 +128,7 @@ class UsageSummary:
     reasoning_tokens: int = 0
     cost_usd: float = 0.0
     priced_requests: int = 0
+    usage_unknown: int = 0
     retries: int = 0
     latency_ms: Distribution = Distribution()
     ttft_ms: Distribution = Distribution()
@@ -152,6 +155,7 @@ class UsageSummary:
             "reasoning_tokens": self.reasoning_tokens,
             "cost_usd": self.cost_usd,
             "priced_requests": self.priced_requests,
+            "usage_unknown": self.usage_unknown,
             "retries": self.retries,
             "latency_ms": self.latency_ms.to_dict(),
             "ttft_ms": self.ttft_ms.to_dict(),

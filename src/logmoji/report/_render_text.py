@@ -103,6 +103,21 @@ def _errors(report: Report) -> list[str]:
     return lines
 
 
+def _unknown(report: Report) -> list[str]:
+    unknown = report.total.usage_unknown
+    if not unknown:
+        return []
+    where = ", ".join(
+        f"{'/'.join(fmt.group_label(v) for v in g.key)} {fmt.count(g.usage_unknown)}"
+        for g in report.groups
+        if g.usage_unknown
+    )
+    return [
+        f"Usage unknown: {_plural(unknown, 'call')} logged no token counts ({where}); "
+        "the token and cost totals cover the other calls only"
+    ]
+
+
 def _latency(report: Report) -> list[str]:
     counts = report.total.latency_histogram
     if not any(counts):
@@ -162,7 +177,7 @@ def render_text(report: Report) -> str:
     lines = [_heading(report), "", table[0], rule, *table[1:]]
     if len(report.groups) > 1:
         lines.insert(len(lines) - 1, rule)
-    for section in (_errors(report), _latency(report), _timeline(report)):
+    for section in (_unknown(report), _errors(report), _latency(report), _timeline(report)):
         if section:
             lines += ["", *section]
     lines += ["", _footer(report)]

@@ -259,6 +259,7 @@ def _summary(key: tuple[object, ...], group: Group) -> UsageSummary:
         reasoning_tokens=group.reasoning,
         cost_usd=round(group.cost, 9),
         priced_requests=group.priced,
+        usage_unknown=group.unknown,
         retries=group.retries,
         latency_ms=Distribution.of(group.latency),
         ttft_ms=Distribution.of(group.ttft),
