@@ -29,6 +29,12 @@ sys.exit(int(sys.argv[2]))
 """
 
 
+_LOOKUP = """
+assert importlib.util.find_spec("openai") is not None
+assert importlib.util.find_spec("anthropic") is not None
+"""
+
+
 @pytest.fixture(scope="module")
 def fake() -> Iterator[FakeLLMProvider]:
     """Serve the fake APIs for the module."""
@@ -118,6 +124,57 @@ class TestRun:
         result = _run(*args)
         assert result.returncode == status
         assert message in result.stderr
+        assert "Traceback" not in result.stderr
+        assert "[]" not in result.stderr
+
+    def test_find_spec_before_import(self, fake: FakeLLMProvider, tmp_path: Path) -> None:
+        """A program that looks the SDK up first (as instructor does) is still logged."""
+        app = tmp_path / "app.py"
+        app.write_text("import importlib.util\n" + _LOOKUP + APP, encoding="utf-8")
+        log = tmp_path / "calls.jsonl"
+        result = _run("--json-log", str(log), "--", sys.executable, str(app), fake.base_url, "0")
+        assert result.returncode == 0, result.stderr
+        events = [orjson.loads(x) for x in log.read_text(encoding="utf-8").splitlines()]
+        assert [e["event"] for e in events if e["event"].endswith("_completed")] == [
+            "chat_request_completed",
+            "messages_request_completed",
+        ]
+
+    def test_python_is_logmojis_interpreter(self, fake: FakeLLMProvider, tmp_path: Path) -> None:
+        """``python`` in the command is the interpreter logmoji is installed in."""
+        app = tmp_path / "app.py"
+        app.write_text("import sys\nprint(sys.executable)\n", encoding="utf-8")
+        decoy = tmp_path / "bin"
+        decoy.mkdir()
+        for name in ("python", "python3"):  # a foreign interpreter first on PATH
+            fake_python = decoy / name
+            fake_python.write_text("#!/bin/sh\necho foreign\n", encoding="utf-8")
+            fake_python.chmod(0o755)
+        for name in ("python", "python3"):
+            result = _run(
+                "--no-report",
+                "--",
+                name,
+                str(app),
+                env={"PATH": f"{decoy}{os.pathsep}{os.environ.get('PATH', '')}"},
+            )
+            assert result.returncode == 0, result.stderr
+            assert Path(result.stdout.strip()).parent == Path(sys.executable).parent
+
+    def test_foreign_interpreter_says_so(self, tmp_path: Path) -> None:
+        """An interpreter without logmoji runs the program, with one line saying why no logs."""
+        foreign = tmp_path / "venv"
+        subprocess.run(
+            [sys.executable, "-m", "venv", "--without-pip", str(foreign)], check=True, timeout=60
+        )
+        python = foreign / "bin" / "python"
+        result = _run("--no-report", "--", str(python), "-c", "print('ran')")
+        assert result.stdout.strip() == "ran"
+        lines = [line for line in result.stderr.splitlines() if "logmoji run:" in line]
+        assert len(lines) == 1
+        assert "not logged" in lines[0]
+        assert str(python) in lines[0]
+        assert sys.executable in lines[0]
         assert "Traceback" not in result.stderr
 
 

@@ -1,7 +1,8 @@
 """Read OpenAI requests, results and streams: the adapter for ``OpenAI``/``AsyncOpenAI``.
 
 Every request to ``/chat/completions`` (operation ``chat``), ``/responses``
-(``responses``) or ``/embeddings`` (``embeddings``) is logged, whichever
+(``responses``), ``/embeddings`` (``embeddings``), ``/responses/compact``
+(``responses_compact``) or ``/decisions`` (``decisions``) is logged, whichever
 method sent it: ``create``, ``parse``, ``stream()``, the ``beta`` twins and
 the raw and streaming-response wrappers (see :mod:`logmoji.llm._hooks`).
 
@@ -275,9 +276,10 @@ class Chat(Operation):
 
 
 class Responses(Operation):
-    """``responses.create``."""
+    """A request to ``/responses``, or to another endpoint answering in its shape."""
 
-    name = "responses"
+    def __init__(self, name: str = "responses") -> None:
+        self.name = name
 
     def prompt(self, body: Mapping[str, Any], capture: bool) -> Prompt:
         """Summarize ``instructions`` and ``input`` (a string is one message)."""
@@ -342,12 +344,17 @@ class Embeddings(Operation):
 CHAT = Chat()
 RESPONSES = Responses()
 EMBEDDINGS = Embeddings()
+# Both take a Responses-style ``input`` and report Responses-style usage.
+COMPACT = Responses("responses_compact")
+DECISIONS = Responses("decisions")
 
 
 ROUTES: Routes = {
     "/chat/completions": CHAT,
     "/responses": RESPONSES,
     "/embeddings": EMBEDDINGS,
+    "/responses/compact": COMPACT,
+    "/decisions": DECISIONS,
 }
 
 

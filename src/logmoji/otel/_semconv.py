@@ -17,7 +17,13 @@ logmoji field                   GenAI attribute                          on
 ``finish_reason``               ``gen_ai.response.finish_reasons``       logs, spans
 ``response_id``                 ``gen_ai.response.id``                   logs, spans
 ``error_type``                  ``error.type``                           logs, spans, metrics
+``tool_calls`` (capture only)   ``gen_ai.output.messages`` tool_call parts  spans
 ==============================  =======================================  ======================
+
+Tool calls a response asked for are always on the span as
+``logmoji.llm.tool_call_count`` and ``logmoji.llm.tool_names``; their
+arguments go out only with content capture, inside ``gen_ai.output.messages``
+(the conventions' opt-in attribute) as ``tool_call`` parts.
 
 Input tokens include cached ones and output tokens include reasoning ones, as
 the conventions ask. Operations: ``chat``, ``responses`` (OpenAI's Responses
@@ -30,6 +36,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 from opentelemetry.util.types import AttributeValue
 
 from logmoji.llm._record import CallRecord
@@ -96,7 +103,14 @@ TOKEN_BUCKETS = (
     1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,
 )  # fmt: skip
 
-_OPERATIONS = {"chat": "chat", "responses": "chat", "messages": "chat", "embeddings": "embeddings"}
+_OPERATIONS = {
+    "chat": "chat",
+    "responses": "chat",
+    "responses_compact": "chat",
+    "decisions": "chat",
+    "messages": "chat",
+    "embeddings": "embeddings",
+}
 _EVENT_TEXT = (
     ("provider", PROVIDER),
     ("model", REQUEST_MODEL),
@@ -194,6 +208,7 @@ def end_attributes(record: CallRecord, fields: Mapping[str, Any]) -> dict[str, A
         out[FINISH_REASONS] = (reason,)
     if record.stream and record.ttft_ms is not None:
         out[RESPONSE_TTFC] = record.ttft_ms / 1000.0
+    _tool_attributes(fields, out)
     out["logmoji.llm.retries"] = record.retries
     if record.request_id is not None:
         out["logmoji.llm.request_id"] = record.request_id
@@ -208,6 +223,32 @@ def end_attributes(record: CallRecord, fields: Mapping[str, Any]) -> dict[str, A
     else:
         out["logmoji.llm.outcome"] = "cancelled"
     return out
+
+
+def _tool_attributes(fields: Mapping[str, Any], out: dict[str, AttributeValue]) -> None:
+    """Add the tool calls of a call's ending event (arguments only when captured)."""
+    names = fields.get("tool_names")
+    if not isinstance(names, list) or not names:
+        return
+    out["logmoji.llm.tool_call_count"] = len(names)
+    out["logmoji.llm.tool_names"] = tuple(str(name) for name in names)
+    captured = fields.get("tool_calls")
+    if not isinstance(captured, list):
+        return
+    parts: list[dict[str, object]] = []
+    text = fields.get("response")
+    if isinstance(text, str) and text:
+        parts.append({"type": "text", "content": text})
+    for call in captured:
+        if isinstance(call, Mapping):
+            parts.append(
+                {"type": "tool_call", "name": call.get("name"), "arguments": call.get("arguments")}
+            )
+    message: dict[str, object] = {"role": "assistant", "parts": parts}
+    reason = fields.get("finish_reason")
+    if isinstance(reason, str):
+        message["finish_reason"] = reason
+    out["gen_ai.output.messages"] = orjson.dumps([message]).decode()
 
 
 def metric_attributes(
