@@ -156,7 +156,7 @@ class ResponsesTracker(StreamTracker):
             outcome.response_model = get_field(response, "model")
             outcome.response_id = get_field(response, "id")
             return outcome
-        return _response_outcome(response, False)
+        return _response_outcome(response, self.parts is not None)
 
 
 def _chat_usage(usage: object) -> Outcome:
