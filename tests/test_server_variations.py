@@ -100,27 +100,20 @@ class TestAnthropicUsage:
 class TestBareErrors:
     """Statuses say what failed even when the body says nothing."""
 
-    @pytest.mark.parametrize("which", ["openai", "anthropic"])
-    def test_429_without_body(
-        self, oai: openai.OpenAI, claude: anthropic.Anthropic, which: str
-    ) -> None:
-        """A 429 with an empty body is a rate limit 🛑 with its retry-after."""
+    def test_429_without_body(self, oai: openai.OpenAI, claude: anthropic.Anthropic) -> None:
+        """A 429 with an empty body is a rate limit 🛑 with its retry-after, on both APIs."""
         headers = {"x-fake-fault": "rate_limit", "x-fake-fault-body": "none"}
-        with (
-            capture_logs() as logs,
-            pytest.raises(openai.RateLimitError if which == "openai" else anthropic.RateLimitError),
-        ):
-            if which == "openai":
-                oai.chat.completions.create(**CHAT, extra_headers=headers)
-            else:
-                claude.messages.create(**CLAUDE, extra_headers=headers)
-        end = last(logs)
-        assert (end["error"], end["emoji"], end["status_code"]) == (
-            "rate_limit_exceeded",
-            "🛑",
-            429,
-        )
-        assert end["retry_after"] == pytest.approx(0.05)
+        with capture_logs() as logs, pytest.raises(openai.RateLimitError):
+            oai.chat.completions.create(**CHAT, extra_headers=headers)
+        with capture_logs() as more, pytest.raises(anthropic.RateLimitError):
+            claude.messages.create(**CLAUDE, extra_headers=headers)
+        for end in (last(logs), last(more)):
+            assert (end["error"], end["emoji"], end["status_code"]) == (
+                "rate_limit_exceeded",
+                "🛑",
+                429,
+            )
+            assert end["retry_after"] == pytest.approx(0.05)
 
     @pytest.mark.parametrize("body", ["json", "none"])
     def test_408(self, oai: openai.OpenAI, body: str) -> None:
