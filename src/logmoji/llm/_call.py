@@ -195,6 +195,9 @@ class Call:
             fields["estimated_prompt_tokens"] = prompt.estimate.count
             fields["token_estimate"] = prompt.estimate.method
             fields["stream"] = self.stream
+            if self.rt.server_address is not None:
+                fields["server_address"] = self.rt.server_address
+                fields["server_port"] = self.rt.server_port
             if prompt.text is not None:
                 fields["prompt"] = truncate(prompt.text, self.rt.settings.max_content_chars)
             self._emit("info", f"{self.operation}_request_started", fields)
@@ -269,6 +272,8 @@ class Call:
             stream=self.stream,
             retries=self.retries,
             request_id=self.request_id,
+            server_address=self.rt.server_address,
+            server_port=self.rt.server_port,
             **kw,
         )
 
@@ -281,6 +286,8 @@ class Call:
         category: str | None,
     ) -> None:
         """Add the observers' fields, log the call's one ending and close its scopes."""
+        fields["server_address"] = self.rt.server_address
+        fields["server_port"] = self.rt.server_port
         record = None
         if self.rt.settings.observers:
             duration = fields.get("duration_ms")

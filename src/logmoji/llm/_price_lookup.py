@@ -17,6 +17,7 @@ from typing import Any
 
 from logmoji.llm._model_price import ModelPrice
 from logmoji.llm._prices import BundledPrices, PriceSchedule, strip_date_suffix
+from logmoji.llm._servers import PRICE_PROVIDERS
 
 __all__ = ["PriceInput", "PriceLookup"]
 
@@ -24,6 +25,7 @@ PriceInput = ModelPrice | Mapping[str, Decimal]
 """A :class:`ModelPrice`, or the spec's per-1k ``{"prompt": ..., "completion": ...}``."""
 
 _MAX_MODELS = 4096  # distinct model names remembered; a bound against garbage names
+_UNPRICED = frozenset({"ollama"})
 
 
 def _price_table(prices: Mapping[str, PriceInput] | None) -> dict[str, ModelPrice]:
@@ -83,6 +85,10 @@ class PriceLookup:
         for name in (model, lowered, strip_date_suffix(lowered)):
             if name in self._user_prices:
                 return self._user_prices[name]
+        if provider is not None:
+            if provider in _UNPRICED or provider.endswith("_compatible"):
+                return None  # a local model, or a server nobody can price: no invented price
+            provider = PRICE_PROVIDERS.get(provider, provider)
         return self._bundled.lookup(model, provider)
 
     def _report_unknown(self, model: str, provider: str | None) -> None:

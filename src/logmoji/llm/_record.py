@@ -34,6 +34,8 @@ class CallRecord:
     stream: bool = False
     retries: int = 0
     request_id: str | None = None
+    server_address: str | None = None
+    server_port: int | None = None
 
 
 class CallObserver(Protocol):

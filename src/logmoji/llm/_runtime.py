@@ -89,10 +89,27 @@ class Settings:
 class Runtime:
     """Share one instrumentation's logger, settings and observers among its calls."""
 
-    __slots__ = ("_reported", "_starters", "log", "provider", "request_id_header", "settings")
+    __slots__ = (
+        "_reported",
+        "_starters",
+        "log",
+        "provider",
+        "request_id_header",
+        "server_address",
+        "server_port",
+        "settings",
+    )
 
-    def __init__(self, provider: str, settings: Settings, log: Any, request_id_header: str) -> None:
+    def __init__(
+        self,
+        provider: str,
+        settings: Settings,
+        log: Any,
+        request_id_header: str,
+        server: tuple[str | None, int | None] = (None, None),
+    ) -> None:
         self.provider = provider
+        self.server_address, self.server_port = server
         self.settings = settings
         self.log = log
         self.request_id_header = request_id_header

@@ -41,6 +41,7 @@ from logmoji.llm._defaults import default_observers, llm_settings
 from logmoji.llm._patches import Patches
 from logmoji.llm._record import CallObserver
 from logmoji.llm._runtime import Runtime, Settings
+from logmoji.llm._servers import describe_server
 
 __all__ = ["Instrumentation", "instrument", "instrument_anthropic", "instrument_openai"]
 
@@ -183,10 +184,17 @@ def _instrument(client: Any, settings: Settings) -> Instrumentation:
             f"this {type(client).__name__} is already instrumented with other options; "
             "call .uninstrument() on its handle first"
         )
-    provider: str = module.PROVIDER
-    handle = Instrumentation(provider, settings, client)
+    sdk: str = module.PROVIDER
+    server = describe_server(client, sdk)
+    handle = Instrumentation(sdk, settings, client)
     patches = handle._patches
-    rt = Runtime(provider, settings, _logger(provider, settings), module.REQUEST_ID_HEADER)
+    rt = Runtime(
+        server.provider,
+        settings,
+        _logger(sdk, settings),
+        module.REQUEST_ID_HEADER,
+        (server.address, server.port),
+    )
     handle._runtime = rt
     try:
         module.install(patches, client, rt, is_async=is_async)

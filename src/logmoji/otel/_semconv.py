@@ -17,6 +17,8 @@ logmoji field                   GenAI attribute                          on
 ``finish_reason``               ``gen_ai.response.finish_reasons``       logs, spans
 ``response_id``                 ``gen_ai.response.id``                   logs, spans
 ``error_type``                  ``error.type``                           logs, spans, metrics
+``server_address``              ``server.address``                       logs, spans, metrics
+``server_port``                 ``server.port``                          logs, spans, metrics
 ``tool_calls`` (capture only)   ``gen_ai.output.messages`` tool_call parts  spans
 ==============================  =======================================  ======================
 
@@ -117,8 +119,10 @@ _EVENT_TEXT = (
     ("response_model", RESPONSE_MODEL),
     ("response_id", RESPONSE_ID),
     ("error_type", ERROR_TYPE),
+    ("server_address", "server.address"),
 )
 _EVENT_COUNTS = (
+    ("server_port", "server.port"),
     ("prompt_tokens", INPUT_TOKENS),
     ("input_tokens", INPUT_TOKENS),
     ("completion_tokens", OUTPUT_TOKENS),
@@ -209,6 +213,7 @@ def end_attributes(record: CallRecord, fields: Mapping[str, Any]) -> dict[str, A
     if record.stream and record.ttft_ms is not None:
         out[RESPONSE_TTFC] = record.ttft_ms / 1000.0
     _tool_attributes(fields, out)
+    _server_attributes(record, out)
     out["logmoji.llm.retries"] = record.retries
     if record.request_id is not None:
         out["logmoji.llm.request_id"] = record.request_id
@@ -223,6 +228,13 @@ def end_attributes(record: CallRecord, fields: Mapping[str, Any]) -> dict[str, A
     else:
         out["logmoji.llm.outcome"] = "cancelled"
     return out
+
+
+def _server_attributes(record: CallRecord, out: dict[str, AttributeValue]) -> None:
+    if record.server_address is not None:
+        out["server.address"] = record.server_address
+    if record.server_port is not None:
+        out["server.port"] = record.server_port
 
 
 def _tool_attributes(fields: Mapping[str, Any], out: dict[str, AttributeValue]) -> None:
@@ -262,6 +274,7 @@ def metric_attributes(
     }
     if record.response_model is not None:
         out[RESPONSE_MODEL] = record.response_model
+    _server_attributes(record, out)
     if with_error and _failed(record):
         out[ERROR_TYPE] = _error_type(record, fields)
     return out

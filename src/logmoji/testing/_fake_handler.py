@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import dataclasses
 import itertools
 import json
@@ -42,6 +43,14 @@ _ROUTES: dict[str, tuple[Provider, str]] = {
     "/v1/embeddings": ("openai", "embeddings"),
     "/v1/messages": ("anthropic", "messages"),
 }
+_AZURE = re.compile(r"/openai(?:/deployments/[^/]+)?(/chat/completions|/embeddings|/responses)")
+
+
+def _azure_path(path: str) -> str:
+    """Map Azure OpenAI's paths (``/openai/deployments/{name}/chat/completions``) to OpenAI's."""
+    match = _AZURE.fullmatch(path)
+    return f"/v1{match.group(1)}" if match else path
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +145,7 @@ class Handler:
         ex = _Exchange(
             request.method, request.path, request.headers, request.body, request.keep_alive
         )
-        route = _ROUTES.get(ex.path) if ex.method == "POST" else None
+        route = _ROUTES.get(_azure_path(ex.path)) if ex.method == "POST" else None
         if route is not None:
             ex.provider = route[0]
         elif "anthropic-version" in ex.headers or "x-api-key" in ex.headers:
