@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 import dataclasses
 import itertools
 import json
 import math
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -50,7 +50,6 @@ def _azure_path(path: str) -> str:
     """Map Azure OpenAI's paths (``/openai/deployments/{name}/chat/completions``) to OpenAI's."""
     match = _AZURE.fullmatch(path)
     return f"/v1{match.group(1)}" if match else path
-
 
 
 @dataclass(frozen=True, slots=True)
