@@ -386,6 +386,31 @@ class TestTraces:
             record = one(rx.logs(), body=body)
             assert (record["trace_id"], record["span_id"]) == (span["trace_id"], span["span_id"])
 
+    def test_tool_calls_and_server(self, rx: OTLPReceiver, fake: FakeLLMProvider) -> None:
+        """A tool-calling reply names its tools on the span; the server's address is on it."""
+        setup(rx.endpoint)
+        tools = [{"type": "function", "function": {"name": "lookup", "parameters": {}}}]
+        with fake.openai_client(max_retries=0) as client, instrument(client, capture_content=True):
+            result = client.chat.completions.create(
+                model="gpt-4o",
+                messages=MESSAGES,
+                tools=tools,  # type: ignore[arg-type]
+            )
+        flush()
+        attributes = one(rx.spans(), name="chat gpt-4o")["attributes"]
+        call = result.choices[0].message.tool_calls[0]  # type: ignore[index]
+        assert attributes["gen_ai.response.finish_reasons"] == ["tool_calls"]
+        assert attributes["logmoji.llm.tool_names"] == ["lookup"]
+        assert attributes["logmoji.llm.tool_call_count"] == 1
+        (message,) = json.loads(attributes["gen_ai.output.messages"])
+        assert message["parts"] == [
+            {"type": "tool_call", "name": "lookup", "arguments": call.function.arguments}  # type: ignore[union-attr]
+        ]
+        assert attributes["server.address"] == "127.0.0.1"
+        assert attributes["server.port"] == int(fake.base_url.rsplit(":", 1)[1])
+        metric_points = rx.points()
+        assert any(p["attributes"].get("server.address") == "127.0.0.1" for p in metric_points)
+
     def test_child_of_application_span(self, rx: OTLPReceiver, fake: FakeLLMProvider) -> None:
         """A call inside the application's span gets a child span in the same trace."""
         setup(rx.endpoint)
