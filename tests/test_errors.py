@@ -196,7 +196,29 @@ CASES: list[tuple[str, Callable[[], BaseException], str, str, int | None]] = [
         "connection_error",
         None,
     ),
-    ("anything else", lambda: ValueError("odd"), "model_error", "model_error", None),
+    (
+        "openai error without details",
+        lambda: openai.APIError("odd", _REQUEST, body=None),
+        "model_error",
+        "model_error",
+        None,
+    ),
+    (
+        "anthropic error without details",
+        lambda: anthropic.APIError("odd", _REQUEST, body=None),
+        "model_error",
+        "model_error",
+        None,
+    ),
+    # Raised in the calling process: neither an API answer nor a network failure.
+    ("anything else", lambda: ValueError("odd"), "client_error", "client_error", None),
+    (
+        "event loop closed",
+        lambda: RuntimeError("Event loop is closed"),
+        "client_error",
+        "client_error",
+        None,
+    ),
 ]
 
 
@@ -284,7 +306,8 @@ class TestOddExceptions:
         """Attributes of unexpected types are ignored rather than trusted or failing."""
         info = classify_error(_Odd("strange"))
 
-        assert (info.category, info.status_code, info.message) == ("model_error", None, "strange")
+        # Not an SDK error, only shaped like one: it was raised in the calling process.
+        assert (info.category, info.status_code, info.message) == ("client_error", None, "strange")
 
 
 class TestErrorInfo:
