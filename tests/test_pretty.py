@@ -225,7 +225,9 @@ class TestRenderLines:
         rendered = one({"event": "x", key: value, "logger": "app"})
         assert rendered.lstrip().startswith(shown + " app")
         assert f"{key}=" not in rendered
-        hidden = list(render_lines([orjson.dumps({"event": "x", key: value})], min_level="critical"))
+        hidden = list(
+            render_lines([orjson.dumps({"event": "x", key: value})], min_level="critical")
+        )
         assert hidden == []
 
     def test_colors(self) -> None:
