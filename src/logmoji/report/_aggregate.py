@@ -274,8 +274,8 @@ class Accumulator:
                         failed_per_minute[at_minute] = failed_per_minute.get(at_minute, 0) + 1
                         failed_per_second = self.failed_per_second
                         if failed_per_second is not None:
-                            at = ts[:_SECOND]
-                            failed_per_second[at] = failed_per_second.get(at, 0) + 1
+                            at_second = ts[:_SECOND]
+                            failed_per_second[at_second] = failed_per_second.get(at_second, 0) + 1
                 else:
                     group.cancelled += 1
             value = d.get("prompt_tokens")
@@ -364,15 +364,15 @@ class Accumulator:
             self.per_minute[minute] = self.per_minute.get(minute, 0) + count
         for minute, count in other.failed_per_minute.items():
             self.failed_per_minute[minute] = self.failed_per_minute.get(minute, 0) + count
-        mine, theirs = self.per_second, other.per_second
-        if mine is None or theirs is None or self.failed_per_second is None:
+        seconds, failed_seconds = self.per_second, self.failed_per_second
+        if seconds is None or failed_seconds is None or other.per_second is None:
             self.per_second = self.failed_per_second = None
         else:
-            for second, count in theirs.items():
-                mine[second] = mine.get(second, 0) + count
+            for second, count in other.per_second.items():
+                seconds[second] = seconds.get(second, 0) + count
             for second, count in (other.failed_per_second or {}).items():
-                self.failed_per_second[second] = self.failed_per_second.get(second, 0) + count
-            if len(mine) > MAX_SECONDS:
+                failed_seconds[second] = failed_seconds.get(second, 0) + count
+            if len(seconds) > MAX_SECONDS:
                 self.per_second = self.failed_per_second = None
         if other.first is not None and (self.first is None or other.first < self.first):
             self.first = other.first

@@ -323,7 +323,7 @@ def _timeline(
     counts = {epoch(m): n for m, n in per_minute.items()}
     failed = {epoch(m): n for m, n in failed_per_minute.items()}
     lo, hi = min(counts), max(counts)
-    choices = _BUCKET_CHOICES
+    choices: tuple[int, ...] = _BUCKET_CHOICES
     if len(next(iter(per_minute))) >= 19:
         if hi - lo >= 3600:  # seconds are not needed: re-count per minute
             return _timeline(_per_minute(per_minute), _per_minute(failed_per_minute))
