@@ -2,7 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench report-screenshot clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -23,5 +23,9 @@ lint: $(VENV)/.installed
 bench:
 	python3 benchmarks/run.py
 
+# The HTML report of a sample log, and its screenshot at 1280 px (needs Debian's chromium).
+report-screenshot: $(VENV)/.installed
+	$(PY) tests/_report_page.py report-sample.html report-screenshot.png
+
 clean:
-	rm -rf $(VENV) .bench-venv .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .bench-venv .pytest_cache .mypy_cache .ruff_cache report-sample.html report-screenshot.png

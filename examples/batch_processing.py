@@ -51,7 +51,7 @@ class LLMBatchProcessor:
         result = await self.processor.run(requests, self._process_single_request)
         for outcome in result.failed:
             self.log.warning(
-                "batch_request_skipped", request_id=outcome.index, attempts=outcome.attempts
+                "batch_request_skipped", batch_index=outcome.index, attempts=outcome.attempts
             )
         return result.values()
 

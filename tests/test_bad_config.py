@@ -83,6 +83,7 @@ LOGGING_OPTIONS: list[tuple[str, Any, str]] = [
     ("capture_stdlib", "yes", "capture_stdlib must be True or False"),
     ("capture_stdlib", 1, "capture_stdlib must be True or False"),
     ("show_timestamp", "no", "show_timestamp must be True or False"),
+    ("ascii_emoji", "yes", "ascii_emoji must be True, False or None"),
     ("json_file", 123, "json_file must be a file path"),
     ("json_file", b"/tmp/x.log", "json_file must be a file path"),
 ]
@@ -128,8 +129,8 @@ ENVIRONMENT: list[tuple[str, str, str]] = [
     ("LOGMOJI_LEVEL", "\x00", "LOGMOJI_LEVEL"),
     ("LOGMOJI_FORMAT", "xml", "LOGMOJI_FORMAT must be 'console' or 'json'"),
     ("LOGMOJI_FORMAT", "js on", "LOGMOJI_FORMAT"),
-    ("LOGMOJI_EMOJI", "maybe", "LOGMOJI_EMOJI must be 'on' or 'off'"),
-    ("LOGMOJI_EMOJI", "2", "LOGMOJI_EMOJI must be 'on' or 'off'"),
+    ("LOGMOJI_EMOJI", "maybe", "LOGMOJI_EMOJI must be 'on', 'off' or 'ascii'"),
+    ("LOGMOJI_EMOJI", "2", "LOGMOJI_EMOJI must be 'on', 'off' or 'ascii'"),
     ("LOGMOJI_EMOJI_SETS", "llm,nope", "LOGMOJI_EMOJI_SETS: unknown emoji set 'nope'"),
     ("LOGMOJI_EMOJI_SETS", "llm;http", "LOGMOJI_EMOJI_SETS: unknown emoji set"),
     ("LOGMOJI_MODULE_LEVELS", "llm.openai", "LOGMOJI_MODULE_LEVELS must look like"),

@@ -84,7 +84,8 @@ class TestOrderingAndIsolation:
         assert (failed.ok, type(failed.error), failed.attempts) == (False, Flaky, 1)
         assert result.failed == (failed,)
         [event] = logs.named("batch_request_failed")
-        assert event["request_id"] == 3
+        assert event["batch_index"] == 3
+        assert "request_id" not in event  # the provider's request id keeps its own name
         assert event["error"] == "bad input 3"
         assert event["error_type"] == "Flaky"
         assert (event["log_level"], event["emoji"]) == ("error", "💥")
@@ -150,6 +151,7 @@ class TestRetries:
         assert sleep.delays == [0.01, 0.01]
         retried = logs.named("request_retried")
         assert [(e["attempt"], e["retry_after"]) for e in retried] == [(1, 0.01), (1, 0.01)]
+        assert all(e["batch_index"] in range(5) and "request_id" not in e for e in retried)
         assert {e["emoji"] for e in retried} == {"🚦"}
 
     async def test_retries_give_up_after_max_retries(self, fake_llm: FakeLLMProvider) -> None:

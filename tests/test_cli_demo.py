@@ -122,3 +122,39 @@ class TestDemo:
         result = _demo("--json-log", str(tmp_path / "no" / "such" / "dir.jsonl"))
         assert result.returncode == 2
         assert "cannot write" in result.stderr
+
+    def test_training_logs_real_steps(
+        self, demo_run: tuple[subprocess.CompletedProcess[str], Path]
+    ) -> None:
+        """Each training epoch logs the step reached, not step=0."""
+        _, path = demo_run
+        events = [orjson.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        epochs = [e for e in events if e["event"] == "training_epoch"]
+        assert [(e["epoch"], e["step"]) for e in epochs] == [(1, 4), (2, 8), (3, 12)]
+
+    def test_first_section_before_sdk_clients(
+        self, demo_run: tuple[subprocess.CompletedProcess[str], Path]
+    ) -> None:
+        """The first line is the local-model section, which needs no SDK; clients come after."""
+        result, _ = demo_run
+        lines = [line for line in result.stdout.splitlines() if line.strip()]
+        assert lines[0].startswith("── a local model")
+        fake_line = next(i for i, line in enumerate(lines) if line.startswith("Fake OpenAI"))
+        first_call = next(i for i, line in enumerate(lines) if "chat_request_started" in line)
+        assert 0 < fake_line < first_call
+
+
+class TestStartup:
+    def test_cli_does_not_import_sdks_up_front(self, tmp_path: Path) -> None:
+        """`logmoji demo` checks the SDKs are installed without importing them (seconds of CPU)."""
+        code = (
+            "import sys, logmoji.demo\n"
+            "logmoji.demo.run_demo = lambda **kw: print(sorted("
+            "m for m in ('openai', 'anthropic') if m in sys.modules))\n"
+            "from logmoji.cli import main\n"
+            f"main(['demo', '--no-report', '--json-log', {str(tmp_path / 'x.jsonl')!r}])\n"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+        )
+        assert result.stdout.splitlines()[0] == "[]"

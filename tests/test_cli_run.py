@@ -90,6 +90,25 @@ class TestRun:
         assert "LLM usage" not in result.stderr
         assert "chat_request_completed" in result.stderr
 
+    def test_report_names_no_deleted_file(self, fake: FakeLLMProvider, tmp_path: Path) -> None:
+        """Without --json-log the report's header names the run, not a deleted temporary file."""
+        app = tmp_path / "app.py"
+        app.write_text(APP, encoding="utf-8")
+        result = _run("--", sys.executable, str(app), fake.base_url, "0")
+        (header,) = [line for line in result.stderr.splitlines() if "LLM usage ·" in line]
+        assert header.endswith("· this run (--json-log FILE keeps its events)")
+        assert "events.jsonl" not in result.stderr
+
+    def test_report_names_kept_file(self, fake: FakeLLMProvider, tmp_path: Path) -> None:
+        """With --json-log the report's header names that file, which is still there."""
+        app = tmp_path / "app.py"
+        app.write_text(APP, encoding="utf-8")
+        log = tmp_path / "calls.jsonl"
+        result = _run("--json-log", str(log), "--", sys.executable, str(app), fake.base_url, "0")
+        (header,) = [line for line in result.stderr.splitlines() if "LLM usage ·" in line]
+        assert header.endswith(f"· {log}")
+        assert log.exists()
+
     def test_module_and_plain_program(self, tmp_path: Path) -> None:
         """A program that never imports an SDK runs as usual, also with -m."""
         (tmp_path / "plain_mod.py").write_text("print('plain ok')\n", encoding="utf-8")

@@ -8,11 +8,16 @@ import sys
 import pytest
 
 import logmoji
+import logmoji.loguru
+import logmoji.stdlib
+import logmoji.structlog
 import logmoji.testing
 
 
 class TestExports:
-    @pytest.mark.parametrize("module", [logmoji, logmoji.testing])
+    @pytest.mark.parametrize(
+        "module", [logmoji, logmoji.testing, logmoji.structlog, logmoji.stdlib, logmoji.loguru]
+    )
     def test_all_sorted_and_present(self, module: object) -> None:
         """__all__ is sorted and every name in it exists."""
         names = module.__all__  # type: ignore[attr-defined]

@@ -19,7 +19,7 @@ from logmoji.logger import core
 from logmoji.logger.emoji._builtin import BUILTIN_SET_NAMES, builtin_set
 from logmoji.logger.emoji.resolve import EmojiResolver
 from logmoji.logger.render import ConsoleRenderer, JSONRenderer
-from logmoji.pretty import _tail_start, follow_lines, render_lines
+from logmoji.pretty import _NO_TIME, _tail_start, follow_lines, render_lines
 
 T = 1_795_775_451.25  # 2026-11-27T10:30:51.250000Z
 
@@ -201,6 +201,34 @@ class TestRenderLines:
         """Lines using message or msg instead of event are shown all the same."""
         assert one({"message": "hello", "level": "info"}).endswith(" hello")
         assert one({"msg": "hi", "level": "info", "x": 1}).split()[2:] == ["hi", "x=1"]
+
+    def test_line_without_logger_keeps_columns(self) -> None:
+        """A line without a logger leaves that column blank: its emoji and event align."""
+        with_logger = one({"event": "model_loaded", "level": "info", "logger": "llm", "x": 1})
+        without = one({"event": "model_loaded", "level": "info", "x": 1})
+        assert without.index("model_loaded") == with_logger.index("model_loaded")
+        assert without.split() == ["INFO", "📖", "model_loaded", "x=1"]
+        assert without[len(_NO_TIME) + 1 :].startswith("INFO  " + " " * 17 + "📖 ")
+
+    @pytest.mark.parametrize(
+        ("key", "value", "shown"),
+        [
+            ("lvl", "warn", "WARN "),
+            ("severity", "ERROR", "ERROR"),
+            ("levelname", "WARNING", "WARN "),
+            ("severity", "DEFAULT", "INFO "),
+            ("log_level", "debug", "DEBUG"),
+        ],
+    )
+    def test_level_keys(self, key: str, value: str, shown: str) -> None:
+        """lvl, severity and levelname are read as the level, and not shown as fields."""
+        rendered = one({"event": "x", key: value, "logger": "app"})
+        assert rendered.lstrip().startswith(shown + " app")
+        assert f"{key}=" not in rendered
+        hidden = list(
+            render_lines([orjson.dumps({"event": "x", key: value})], min_level="critical")
+        )
+        assert hidden == []
 
     def test_colors(self) -> None:
         """colors=True adds ANSI colours, off by default."""

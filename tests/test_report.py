@@ -36,6 +36,7 @@ from logmoji.report import (
     render_text,
     summarize,
 )
+from logmoji.report import _format as report_format
 from logmoji.report._calls import infer_provider
 from logmoji.report._model import histogram
 
@@ -310,6 +311,44 @@ class TestSummarize:
         assert sum(b.requests for b in report.timeline) == 29
         assert sum(b.failed for b in report.timeline) == 3
         assert report.timeline[10].requests == 0  # minute 11: the batch event
+
+    @staticmethod
+    def _calls_at(path: Path, seconds: list[float], failed: frozenset[int] = frozenset()) -> Path:
+        lines = []
+        for i, offset in enumerate(seconds):
+            moment = datetime.fromtimestamp(T0 + offset, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            event = "chat_request_failed" if i in failed else "chat_request_completed"
+            lines.append(orjson.dumps({"timestamp": moment, "event": event, "model": "gpt-4o"}))
+        path.write_bytes(b"\n".join(lines) + b"\n")
+        return path
+
+    def test_short_log_per_second(self, tmp_path: Path) -> None:
+        """A log of a few seconds is counted per second, not as one minute's bar."""
+        log = self._calls_at(tmp_path / "short.jsonl", [0.1, 0.5, 1.2, 2.9], frozenset({2}))
+        report = summarize([log])
+        assert report.bucket_seconds == 1
+        assert [(b.start, b.requests, b.failed) for b in report.timeline] == [
+            ("2026-11-27T10:00:00Z", 2, 0),
+            ("2026-11-27T10:00:01Z", 1, 1),
+            ("2026-11-27T10:00:02Z", 1, 0),
+        ]
+
+    @pytest.mark.parametrize(
+        ("seconds", "bucket"),
+        [
+            ([float(i) for i in range(0, 300, 3)], 5),
+            ([0.0, 7200.0], 300),
+            ([float(i) for i in range(0, 9000, 2)], 300),
+        ],
+    )
+    def test_bucket_width_follows_span(
+        self, tmp_path: Path, seconds: list[float], bucket: int
+    ) -> None:
+        """Buckets widen with the span: seconds under an hour, minutes beyond (any call count)."""
+        report = summarize([self._calls_at(tmp_path / "log.jsonl", seconds)])
+        assert report.bucket_seconds == bucket
+        assert len(report.timeline) <= 60
+        assert sum(b.requests for b in report.timeline) == len(seconds)
 
     def test_gzip_and_several_sources(self, log_file: Path, tmp_path: Path) -> None:
         """gzip files are found by content and sources add up."""
@@ -628,6 +667,42 @@ class TestRenderHtml:
         page = render_html(summarize([path]))
         assert "<script" not in page
         assert "&lt;script src=&quot;https://evil.example/x.js&quot;&gt;" in page
+
+
+class TestCostFormat:
+    @pytest.mark.parametrize(
+        ("amount", "priced", "text"),
+        [
+            (0.0, 0, "-"),
+            (0.0, 3, "$0.00"),
+            (0.000012, 1, "$0.000012"),
+            (0.00000015, 1, "<$0.000001"),
+            (0.0000005, 1, "<$0.000001"),
+            (0.00025, 2, "$0.00025"),
+            (12.345, 2, "$12.35"),
+        ],
+    )
+    def test_cost(self, amount: float, priced: int, text: str) -> None:
+        """Unpriced is "-", a priced zero is $0.00, a tiny real cost is never shown as zero."""
+        assert report_format.cost(amount, priced) == text
+
+    def test_unpriced_model_shown_one_way(self, tmp_path: Path) -> None:
+        """An unpriced model's cost is "-" in the table and the chart; a tiny one is exact."""
+        path = tmp_path / "mixed.jsonl"
+        lines = [
+            {"event": "chat_request_completed", "model": "local-llama", "duration_ms": 5},
+            {"event": "chat_request_completed", "model": "gpt-4o", "cost_usd": 1.2e-5},
+        ]
+        path.write_bytes(b"\n".join(orjson.dumps(line) for line in lines) + b"\n")
+        report = summarize([path])
+        page = render_html(report)
+        assert "$0.00<" not in page
+        assert page.count("$0.000012") >= 3  # table row, chart bar, total card
+        chart = page[page.index("Cost per") :]
+        assert ">-</text>" in chart
+        text = render_text(report)
+        assert "$0.00 " not in text
+        assert "$0.000012" in text
 
 
 class TestJson:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -217,11 +218,20 @@ def _training(out: IO[str]) -> None:
     from logmoji.llm import track_training
 
     _step(out, "a short fine-tuning loop: started 📚, completed 🎓")
-    with track_training("demo-finetune", total_epochs=3, model=OPENAI_MODEL) as run:
+    steps_per_epoch = 4
+    with track_training(
+        "demo-finetune",
+        total_epochs=3,
+        total_steps=3 * steps_per_epoch,
+        log_every=3 * steps_per_epoch,
+        model=OPENAI_MODEL,
+    ) as run:
         loss = 1.2
         for epoch in range(1, 4):
-            time.sleep(0.02)
-            loss *= 0.6
+            for _ in range(steps_per_epoch):
+                time.sleep(0.005)
+                loss *= 0.88
+                run.step(loss=round(loss, 4))
             run.epoch(epoch, loss=round(loss, 4), accuracy=round(0.7 + 0.08 * epoch, 3))
 
 
@@ -231,6 +241,21 @@ def _summaries(out: IO[str]) -> None:
     _step(out, "performance ⏱️ and cost 💰 summaries")
     performance_monitor().log_metrics()
     cost_tracker().log_usage_summaries()
+
+
+def _import_in_background() -> threading.Thread:
+    """Start importing the SDKs (seconds of CPU) while the first section runs."""
+
+    def load() -> None:
+        with contextlib.suppress(ImportError):  # _clients imports again, and says what failed
+            import anthropic  # noqa: F401
+            import openai  # noqa: F401
+
+            import logmoji.llm.instrumentation  # noqa: F401
+
+    thread = threading.Thread(target=load, name="logmoji-demo-imports", daemon=True)
+    thread.start()
+    return thread
 
 
 @contextlib.contextmanager
@@ -291,9 +316,11 @@ def run_demo(
             llm=LLMConfig(cost_tracking=True, performance_monitoring=True),
         )
     )
+    imports = _import_in_background()
     try:
+        _local_model(stream)
+        imports.join()
         with _clients(live, stream) as clients:
-            _local_model(stream)
             bind_contextvars(user_id="alice")
             _calls(clients, stream)
             _cache(clients, stream)

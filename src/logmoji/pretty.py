@@ -1,8 +1,9 @@
 """Turn JSON log lines back into logmoji console lines (what ``logmoji pretty`` runs).
 
 Reads logmoji's own JSON lines and any structlog JSON output: ``event`` (or
-``message`` / ``msg``), ``level`` (or ``log_level``), ``logger`` (or
-``logger_name``), ``timestamp`` (ISO 8601 or seconds since the epoch) and the
+``message`` / ``msg``), ``level`` (or ``log_level``, ``levelname``, ``lvl``,
+``severity``), ``logger`` (or ``logger_name``; a line without one leaves the
+logger column blank), ``timestamp`` (ISO 8601 or seconds since the epoch) and the
 fields. A line without an ``emoji`` gets one from the built-in emoji sets,
 exactly as the logger would have chosen it. The time shown is the line's own
 (local time, like the console renderer), not the time of reading. Lines that
@@ -40,8 +41,13 @@ _METHOD = {
     "critical": "critical",
     "fatal": "critical",
     "crit": "critical",
+    "err": "error",
+    "default": "info",  # Google Cloud Logging's severity of unspecified lines
+    "alert": "critical",
+    "emergency": "critical",
 }
-_CONSUMED = ("level", "log_level", "logger", "logger_name")
+_LEVEL_KEYS = ("level", "log_level", "levelname", "lvl", "severity")
+_CONSUMED = (*_LEVEL_KEYS, "logger", "logger_name")
 _NO_TIME = " " * len("12:00:00.000")
 
 
@@ -116,8 +122,8 @@ def render_lines(
     levels = _LevelFilter(min_level, module_levels or {})
     resolver = EmojiResolver(s for s in map(builtin_set, BUILTIN_SET_NAMES) if s is not None)
     now = [0.0]
-    timed = ConsoleRenderer(colors=colors, clock=lambda: now[0])
-    untimed = ConsoleRenderer(colors=colors, show_timestamp=False)
+    timed = ConsoleRenderer(colors=colors, clock=lambda: now[0], keep_logger_column=True)
+    untimed = ConsoleRenderer(colors=colors, show_timestamp=False, keep_logger_column=True)
     loggers: dict[str, _Named] = {}
     for raw in lines:
         text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
@@ -131,7 +137,7 @@ def render_lines(
         if not isinstance(data, dict):
             yield text
             continue
-        level_text = data.get("level", data.get("log_level"))
+        level_text = next((data[k] for k in _LEVEL_KEYS if k in data), None)
         level = level_text.lower() if isinstance(level_text, str) else "info"
         method = _METHOD.get(level, level)
         name = data.get("logger", data.get("logger_name"))

@@ -54,14 +54,17 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the demo; print the usage report of its JSON log."""
+    import importlib.util
+
     from logmoji.cli import CommandError
     from logmoji.demo import live_keys_missing, run_demo
 
+    start = time.perf_counter()
+    # Only look for the SDKs here: importing them takes seconds, which the demo
+    # spends in the background while its first section runs.
     for module, extra in (("openai", "openai"), ("anthropic", "anthropic")):
-        try:
-            __import__(module)
-        except ImportError:
-            raise CommandError(f"needs the {module} SDK: pip install 'logmoji[{extra}]'") from None
+        if importlib.util.find_spec(module) is None:
+            raise CommandError(f"needs the {module} SDK: pip install 'logmoji[{extra}]'")
     if args.live:
         missing = live_keys_missing()
         if missing:
@@ -73,7 +76,6 @@ def run(args: argparse.Namespace) -> int:
         open(args.json_log, "a").close()
     except OSError as exc:
         raise CommandError(f"cannot write {args.json_log}: {exc.strerror}") from None
-    start = time.perf_counter()
     run_demo(json_log=args.json_log, live=args.live, colors=args.colors)
     elapsed = time.perf_counter() - start
     out = sys.stdout

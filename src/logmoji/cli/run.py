@@ -100,11 +100,13 @@ def run(args: argparse.Namespace) -> int:
             except KeyboardInterrupt:
                 continue  # the child got the same Ctrl-C; wait for it to finish
         if args.report:
-            _report(json_log)
+            _report(json_log, kept=args.json_log is not None)
     return status if status >= 0 else 128 - status
 
 
-def _report(json_log: str) -> None:
+def _report(json_log: str, *, kept: bool) -> None:
+    import dataclasses
+
     from logmoji.report import render_text, summarize
 
     try:
@@ -112,4 +114,8 @@ def _report(json_log: str) -> None:
     except OSError as exc:
         sys.stderr.write(f"logmoji run: no report: {exc}\n")
         return
+    if not kept:  # name no temporary file: it is deleted with its folder
+        report = dataclasses.replace(
+            report, sources=("this run (--json-log FILE keeps its events)",)
+        )
     sys.stderr.write("\n" + render_text(report) + "\n")

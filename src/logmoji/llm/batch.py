@@ -3,7 +3,9 @@
 :class:`BatchProcessor` starts at most ``max_concurrent`` workers that take the
 requests in order and hand each to an async handler. A failure stays with its
 request (``batch_request_failed`` 💥); a rate-limited request waits for the
-server's ``retry-after`` and is tried again (``request_retried`` 🚦). The
+server's ``retry-after`` and is tried again (``request_retried`` 🚦). Both
+name the request by its position in the input, ``batch_index`` (``request_id``
+is the provider's id of one HTTP request). The
 result lists every request's outcome in input order. Cancelling the task that
 runs :meth:`BatchProcessor.run` cancels the workers and waits for them, so no
 task outlives the batch.
@@ -268,7 +270,7 @@ class BatchProcessor:
                     delay = self._delay(exc, attempt)
                     self._log.info(
                         "request_retried",
-                        request_id=index,
+                        batch_index=index,
                         attempt=attempt,
                         retry_after=delay,
                         reason=type(exc).__name__,
@@ -278,7 +280,7 @@ class BatchProcessor:
                 duration_ms = round((self._clock() - started) * 1000, 2)
                 self._log.error(
                     "batch_request_failed",
-                    request_id=index,
+                    batch_index=index,
                     error=str(exc)[:_MAX_ERROR_CHARS] or type(exc).__name__,
                     error_type=type(exc).__name__,
                     attempts=attempt,

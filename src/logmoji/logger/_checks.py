@@ -10,16 +10,14 @@ _TRUE = frozenset({"1", "on", "true", "yes", "y"})
 _FALSE = frozenset({"0", "off", "false", "no", "n", ""})
 
 
-def parse_bool(value: str, variable: str) -> bool:
+def parse_bool(value: str, variable: str, choices: str = "'on' or 'off'") -> bool:
     """Return the truth value of an on/off environment variable."""
     text = value.strip().lower()
     if text in _TRUE:
         return True
     if text in _FALSE:
         return False
-    raise ConfigurationError(
-        f"{variable} must be 'on' or 'off' (or 1/0, true/false), not {value!r}"
-    )
+    raise ConfigurationError(f"{variable} must be {choices} (or 1/0, true/false), not {value!r}")
 
 
 def check_type(name: str, value: object, types: type | tuple[type, ...], expected: str) -> None:

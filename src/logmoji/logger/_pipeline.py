@@ -26,6 +26,7 @@ from logmoji.exceptions import ConfigurationError
 from logmoji.logger._output import JSONLinesExporter, Output, Sink, last_resort, open_json_output
 from logmoji.logger.config import LoggingConfig, ResolvedLoggingConfig
 from logmoji.logger.emoji._builtin import builtin_set
+from logmoji.logger.emoji.ascii import asciify_emoji, emoji_fits
 from logmoji.logger.emoji.resolve import EmojiResolver
 from logmoji.logger.redact import MaskedRenderer, SecretFieldMasker, SecretTextMasker
 from logmoji.logger.render import ConsoleRenderer, JSONRenderer
@@ -123,6 +124,11 @@ def build_processors(
         sets = [s for s in (builtin_set(n) for n in config.enabled_emoji_sets) if s is not None]
         resolver = EmojiResolver([*sets, *config.custom_emoji_sets])
         processors.append(resolver)
+        ascii_emoji = config.ascii_emoji
+        if ascii_emoji is None:
+            ascii_emoji = not emoji_fits(config.stream if config.stream is not None else sys.stderr)
+        if ascii_emoji:
+            processors.append(asciify_emoji)
     if config.redact:
         processors.append(SecretFieldMasker(config.redact_fields))
     processors.extend(_STATE.extra_processors)

@@ -14,6 +14,8 @@ field                      environment variable            default
                            (``llm.openai=debug,x=error``)
 ``formatter``              ``LOGMOJI_FORMAT``              ``console``
 ``das_emoji_prefix_enabled`` ``LOGMOJI_EMOJI`` (on/off)    on
+``ascii_emoji``            ``LOGMOJI_EMOJI=ascii``         when the stream can't
+                                                           encode emoji
 ``enabled_emoji_sets``     ``LOGMOJI_EMOJI_SETS``          all built-in sets
 ``colors``                 ``NO_COLOR`` / ``FORCE_COLOR``  on a terminal only
 ``redact``                 ``LOGMOJI_REDACT`` (on/off)     on
@@ -131,6 +133,7 @@ class ResolvedLoggingConfig:
     capture_stdlib: bool
     show_timestamp: bool
     json_file: str | None = None
+    ascii_emoji: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +161,9 @@ class LoggingConfig:
         show_timestamp: Show the time on console lines (JSON always has it).
         json_file: Also append every event, as a JSON line, to this file
             (``LOGMOJI_JSON_FILE``); the console keeps its own format.
+        ascii_emoji: Write short bracketed tags (``[INFER]``, ``[RATE]``) instead
+            of emoji (``LOGMOJI_EMOJI=ascii``); by default only when the
+            stream's encoding cannot encode emoji.
     """
 
     default_level: str | int | None = None
@@ -175,6 +181,7 @@ class LoggingConfig:
     capture_stdlib: bool = True
     show_timestamp: bool = True
     json_file: str | os.PathLike[str] | None = None
+    ascii_emoji: bool | None = None
 
     def __post_init__(self) -> None:
         if self.default_level is not None:
@@ -198,6 +205,7 @@ class LoggingConfig:
         _check_type("redact", self.redact, bool, "True or False")
         _check_type("capture_stdlib", self.capture_stdlib, bool, "True or False")
         _check_type("show_timestamp", self.show_timestamp, bool, "True or False")
+        _check_type("ascii_emoji", self.ascii_emoji, bool, "True, False or None")
         if self.formatter is not None and self.formatter not in _FORMATS:
             raise ConfigurationError(
                 f"formatter must be 'console' or 'json', not {self.formatter!r}"
@@ -269,10 +277,14 @@ class LoggingConfig:
                 raise ConfigurationError(
                     f"LOGMOJI_FORMAT must be 'console' or 'json', not {env['LOGMOJI_FORMAT']!r}"
                 )
+        ascii_emoji = self.ascii_emoji
         if self.das_emoji_prefix_enabled is not None:
             emoji = self.das_emoji_prefix_enabled
+        elif env.get("LOGMOJI_EMOJI", "").strip().lower() == "ascii":
+            emoji = True
+            ascii_emoji = True if ascii_emoji is None else ascii_emoji
         elif "LOGMOJI_EMOJI" in env:
-            emoji = _parse_bool(env["LOGMOJI_EMOJI"], "LOGMOJI_EMOJI")
+            emoji = _parse_bool(env["LOGMOJI_EMOJI"], "LOGMOJI_EMOJI", "'on', 'off' or 'ascii'")
         else:
             emoji = True
         custom = tuple(self.custom_emoji_sets)
@@ -315,6 +327,7 @@ class LoggingConfig:
             max_value_chars=self.max_value_chars,
             capture_stdlib=self.capture_stdlib,
             show_timestamp=self.show_timestamp,
+            ascii_emoji=ascii_emoji,
             json_file=(
                 os.fspath(self.json_file)
                 if self.json_file is not None

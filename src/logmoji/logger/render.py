@@ -31,6 +31,7 @@ from logmoji.logger._text import (
 
 # Public here before the helpers moved to _text: kept importable from here.
 from logmoji.logger._text import display_width_of_char as display_width_of_char  # noqa: PLC0414
+from logmoji.logger.emoji.ascii import TAG_WIDTH
 
 __all__ = [
     "ConsoleRenderer",
@@ -76,6 +77,8 @@ class ConsoleRenderer:
         logger_width: Pad logger names to this many columns.
         event_width: Pad event names to this many columns when fields follow.
         clock: Returns the current time in seconds since the epoch.
+        keep_logger_column: Leave the logger column blank for a logger without a
+            name, rather than leaving it out, so such lines align with the others.
     """
 
     def __init__(
@@ -87,8 +90,10 @@ class ConsoleRenderer:
         logger_width: int = 16,
         event_width: int = 26,
         clock: Callable[[], float] = time.time,
+        keep_logger_column: bool = False,
     ) -> None:
         self._colors = colors
+        self._keep_logger_column = keep_logger_column
         self._show_timestamp = show_timestamp
         self._max = max_value_chars
         self._logger_width = logger_width
@@ -102,13 +107,15 @@ class ConsoleRenderer:
         level = _LEVEL_OF_METHOD.get(method_name, "info")
         lvl = _SHORT_LEVEL.get(level, level.upper()[:5])
         parts = [f"{_LEVEL_COLOR.get(level, '')}{lvl}{_RESET}" if self._colors else lvl]
-        if name:
+        if name or self._keep_logger_column:
             padded = name.ljust(self._logger_width)
             parts.append(f"{_BLUE}{padded}{_RESET}" if self._colors else padded)
         head = " ".join(parts) + " "
         if emoji:
             emoji = emoji if type(emoji) is str else safe_repr(emoji)
-            head += emoji + " " * max(0, 2 - display_width(emoji)) + " "
+            # An ASCII tag ("[RATE]") is padded to the widest tag, an emoji to two columns.
+            width = TAG_WIDTH if emoji.startswith("[") else 2
+            head += emoji + " " * max(0, width - display_width(emoji)) + " "
         return head
 
     def format_value(self, value: object) -> str:

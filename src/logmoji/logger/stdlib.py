@@ -14,7 +14,7 @@ from typing import Any
 
 from logmoji.logger.render import safe_repr
 
-__all__ = ["LogmojiHandler", "install"]
+__all__ = ["LogmojiHandler", "install", "method_of", "record_event"]
 
 _RECORD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
     "message",
@@ -28,6 +28,35 @@ _METHOD = {
     logging.ERROR: "error",
     logging.CRITICAL: "critical",
 }
+
+
+def method_of(levelno: int) -> str:
+    """Return the logger method name of a numeric level (``25`` → ``"info"``)."""
+    method = _METHOD.get(levelno)
+    if method is not None:
+        return method
+    if levelno < logging.INFO:
+        return "debug"
+    if levelno < logging.WARNING:
+        return "info"
+    if levelno < logging.ERROR:
+        return "warning"
+    return "error" if levelno < logging.CRITICAL else "critical"
+
+
+def record_event(record: logging.LogRecord) -> dict[str, Any]:
+    """Return the event of ``record``: its message, its ``extra=`` fields and ``exc_info``."""
+    try:
+        message: Any = record.getMessage()
+    except Exception:  # a bad %-format in someone else's log call
+        message = f"{safe_repr(record.msg)} % {safe_repr(record.args)}"
+    event: dict[str, Any] = {"event": message}
+    for key, value in record.__dict__.items():
+        if key not in _RECORD_ATTRS and not key.startswith("_"):
+            event[key] = value
+    if record.exc_info:
+        event["exc_info"] = record.exc_info
+    return event
 
 
 class LogmojiHandler(logging.Handler):
@@ -44,32 +73,7 @@ class LogmojiHandler(logging.Handler):
         try:
             if record.levelno < self._level_for(record.name):
                 return
-            try:
-                message: Any = record.getMessage()
-            except Exception:  # a bad %-format in someone else's log call
-                message = f"{safe_repr(record.msg)} % {safe_repr(record.args)}"
-            event: dict[str, Any] = {"event": message}
-            for key, value in record.__dict__.items():
-                if key not in _RECORD_ATTRS and not key.startswith("_"):
-                    event[key] = value
-            if record.exc_info:
-                event["exc_info"] = record.exc_info
-            method = _METHOD.get(record.levelno)
-            if method is None:
-                method = (
-                    "debug"
-                    if record.levelno < logging.INFO
-                    else (
-                        "info"
-                        if record.levelno < logging.WARNING
-                        else "warning"
-                        if record.levelno < logging.ERROR
-                        else "error"
-                        if record.levelno < logging.CRITICAL
-                        else "critical"
-                    )
-                )
-            run_chain(record.name, method, event)
+            run_chain(record.name, method_of(record.levelno), record_event(record))
         except Exception:  # logging.Handler's own contract: report, never raise
             self.handleError(record)
 

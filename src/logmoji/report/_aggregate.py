@@ -34,6 +34,10 @@ __all__ = ["DEFAULT_GROUP_BY", "Accumulator", "Group", "canonical_timestamp"]
 DEFAULT_GROUP_BY: tuple[str, ...] = ("provider", "model")
 _CANONICAL_LENGTH = len("2026-11-27T10:22:51.995299Z")
 _MINUTE = len("2026-11-27T10:22")
+_SECOND = len("2026-11-27T10:22:33")
+#: Calls are also counted per second until this many seconds have calls: enough
+#: for a short log's timeline, bounded for a long one (which is shown per minute).
+MAX_SECONDS = 3600
 _SUFFIXES = tuple(suffix.encode() for suffix in CALL_SUFFIXES)
 
 
@@ -162,6 +166,9 @@ class Accumulator:
         self.last: str | None = None
         self.per_minute: dict[str, int] = {}
         self.failed_per_minute: dict[str, int] = {}
+        # None once more than MAX_SECONDS seconds had calls.
+        self.per_second: dict[str, int] | None = {}
+        self.failed_per_second: dict[str, int] | None = {}
         self._names: dict[bytes, tuple[Outcome | None, bool]] = {}
 
     # One flat loop on purpose: a helper call per line would cost a tenth of the time.
@@ -177,7 +184,7 @@ class Accumulator:
         categories: dict[tuple[object, object], str] = {}
         providers: dict[str, str | None] = {}
         first, last = self.first, self.last
-        minute, in_minute = "~", 0  # the current minute's calls: logs come mostly in order
+        second, in_second = "~", 0  # the current second's calls: logs come mostly in order
         calls = other = skipped = outside = blank = 0
         for line in lines:
             # Read the event name from the bytes (finding '"event":' stops early, unlike
@@ -267,6 +274,10 @@ class Accumulator:
                     if ts is not None:
                         at_minute = ts[:_MINUTE]
                         failed_per_minute[at_minute] = failed_per_minute.get(at_minute, 0) + 1
+                        failed_per_second = self.failed_per_second
+                        if failed_per_second is not None:
+                            at_second = ts[:_SECOND]
+                            failed_per_second[at_second] = failed_per_second.get(at_second, 0) + 1
                 else:
                     group.cancelled += 1
             value = d.get("prompt_tokens")
@@ -316,16 +327,16 @@ class Accumulator:
             elif outcome == "succeeded" and output > 0 and duration is not None and duration > 0:
                 group.tps.append(round(output * 1000.0 / duration, 2))
             if ts is not None:
-                if not ts.startswith(minute):
-                    self._count_minute(minute, in_minute)
-                    minute, in_minute = ts[:_MINUTE], 0
-                in_minute += 1
+                if not ts.startswith(second):
+                    self._count_second(second, in_second)
+                    second, in_second = ts[:_SECOND], 0
+                in_second += 1
                 if last is None or ts > last:
                     last = ts
                 if first is None or ts < first:
                     first = ts
             calls += 1
-        self._count_minute(minute, in_minute)
+        self._count_second(second, in_second)
         self.first, self.last = first, last
         self.lines += len(lines) - blank
         self.calls += calls
@@ -333,9 +344,15 @@ class Accumulator:
         self.skipped += skipped
         self.outside += outside
 
-    def _count_minute(self, minute: str, count: int) -> None:
+    def _count_second(self, second: str, count: int) -> None:
         if count:
+            minute = second[:_MINUTE]
             self.per_minute[minute] = self.per_minute.get(minute, 0) + count
+            per_second = self.per_second
+            if per_second is not None:
+                per_second[second] = per_second.get(second, 0) + count
+                if len(per_second) > MAX_SECONDS:
+                    self.per_second = self.failed_per_second = None
 
     def sort(self) -> None:
         """Sort every group's value lists (done in the worker, so in parallel)."""
@@ -359,6 +376,16 @@ class Accumulator:
             self.per_minute[minute] = self.per_minute.get(minute, 0) + count
         for minute, count in other.failed_per_minute.items():
             self.failed_per_minute[minute] = self.failed_per_minute.get(minute, 0) + count
+        seconds, failed_seconds = self.per_second, self.failed_per_second
+        if seconds is None or failed_seconds is None or other.per_second is None:
+            self.per_second = self.failed_per_second = None
+        else:
+            for second, count in other.per_second.items():
+                seconds[second] = seconds.get(second, 0) + count
+            for second, count in (other.failed_per_second or {}).items():
+                failed_seconds[second] = failed_seconds.get(second, 0) + count
+            if len(seconds) > MAX_SECONDS:
+                self.per_second = self.failed_per_second = None
         if other.first is not None and (self.first is None or other.first < self.first):
             self.first = other.first
         if other.last is not None and (self.last is None or other.last > self.last):

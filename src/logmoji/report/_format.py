@@ -11,6 +11,7 @@ __all__ = [
     "bar",
     "bucket_unit",
     "compact",
+    "cost",
     "count",
     "duration_ms",
     "group_label",
@@ -40,12 +41,23 @@ def compact(n: float) -> str:
 
 
 def usd(amount: float) -> str:
-    """Return dollars with the precision small amounts need: ``$0.00025``, ``$12.35``."""
+    """Return dollars with the precision small amounts need: ``$0.00025``, ``$12.35``.
+
+    A cost too small for six decimals is ``<$0.000001``, never ``$0.00``: it was
+    priced, and is not nothing.
+    """
     if abs(amount) >= 1:
         return f"${amount:,.2f}"
     digits = f"{amount:.6f}".rstrip("0")
+    if amount > 0 and digits == "0.":
+        return "<$0.000001"
     whole, _, fraction = digits.partition(".")
     return f"${whole}.{fraction.ljust(2, '0')}"
+
+
+def cost(amount: float, priced_requests: int) -> str:
+    """Return a group's cost: ``-`` when none of its calls carried a price, else :func:`usd`."""
+    return usd(amount) if priced_requests else "-"
 
 
 def duration_ms(value: float | None) -> str:
@@ -78,7 +90,13 @@ def percent(fraction: float) -> str:
 
 def bucket_unit(seconds: int) -> str:
     """Return the name of a time bucket's width: ``minute``, ``15 minutes``, ``hour``, ``day``."""
-    for size, name in ((604800, "week"), (86400, "day"), (3600, "hour"), (60, "minute")):
+    for size, name in (
+        (604800, "week"),
+        (86400, "day"),
+        (3600, "hour"),
+        (60, "minute"),
+        (1, "second"),
+    ):
         if seconds % size == 0:
             n = seconds // size
             return name if n == 1 else f"{n} {name}s"

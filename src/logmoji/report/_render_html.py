@@ -26,25 +26,30 @@ _CSS = """
 @media (prefers-color-scheme: dark) { :root { --fg: #e4e8ef; --muted: #9aa3b2;
   --bg: #161a21; --card: #1f2530; --line: #303846; --bar: #6f9be8; --alt: #ef6f6a; } }
 * { box-sizing: border-box; }
-body { margin: 0 auto; max-width: 1100px; padding: 24px; font: 14px/1.45 system-ui,
+body { margin: 0 auto; max-width: 1440px; padding: 24px; font: 14px/1.45 system-ui,
   -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg); }
 h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 16px; margin: 28px 0 8px; }
 .meta, footer { color: var(--muted); } footer { margin-top: 28px; font-size: 13px; }
-.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr));
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(128px, 1fr));
   gap: 10px; margin-top: 16px; }
 .card { background: var(--card); border-radius: 8px; padding: 10px 14px; }
 .card b { display: block; font-size: 20px; } .card span { color: var(--muted); font-size: 12px; }
 .scroll { overflow-x: auto; }
-table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
-th, td { padding: 5px 8px; border-bottom: 1px solid var(--line); white-space: nowrap; }
+table { border-collapse: collapse; width: 100%; font-size: 13px;
+  font-variant-numeric: tabular-nums; }
+th, td { padding: 5px 6px; border-bottom: 1px solid var(--line); white-space: nowrap; }
+th { vertical-align: bottom; white-space: normal; } td { vertical-align: top; }
+td.wrap { white-space: normal; min-width: 9em; max-width: 15em; }
+td.key { white-space: normal; overflow-wrap: anywhere; min-width: 6em; }
 th { text-align: left; color: var(--muted); font-weight: 600; }
 td.n, th.n { text-align: right; } tr.all td { font-weight: 600; }
-svg.chart { display: block; max-width: 100%; height: auto; }
+svg.chart { display: block; width: 100%; max-width: 900px; height: auto; }
 svg .bar { fill: var(--bar); } svg .bar-alt { fill: var(--alt); }
 svg .axis { stroke: var(--line); } svg .label, svg .value { fill: var(--muted); font-size: 12px; }
 .legend i { display: inline-block; width: 10px; height: 10px; margin: 0 4px 0 12px;
   background: var(--bar); } .legend i.alt { background: var(--alt); }
 """
+# (name, numeric); "errors" may wrap: its list of categories is the one long cell.
 _COLUMNS = (
     ("calls", True),
     ("failed", True),
@@ -74,7 +79,7 @@ def _cells(summary: UsageSummary) -> list[str]:
         fmt.count(summary.input_tokens),
         fmt.count(summary.output_tokens),
         fmt.count(summary.cached_tokens),
-        fmt.usd(summary.cost_usd) if summary.priced_requests else "-",
+        fmt.cost(summary.cost_usd, summary.priced_requests),
         fmt.duration_ms(summary.latency_ms.p50),
         fmt.duration_ms(summary.latency_ms.p95),
         fmt.duration_ms(summary.latency_ms.p99),
@@ -86,7 +91,7 @@ def _cells(summary: UsageSummary) -> list[str]:
 def _table(report: Report) -> str:
     head = "".join(f"<th>{escape(name)}</th>" for name in report.group_by)
     head += "".join(
-        f'<th class="n">{name}</th>' if numeric else f"<th>{name}</th>"
+        f'<th class="n">{name}</th>' if numeric else f'<th class="wrap">{name}</th>'
         for name, numeric in _COLUMNS
     )
     rows = []
@@ -97,9 +102,11 @@ def _table(report: Report) -> str:
             keys = ["all", *[""] * (len(report.group_by) - 1)]
         else:
             keys = [fmt.group_label(v) for v in summary.key]
-        cells = "".join(f"<td>{escape(key)}</td>" for key in keys)
+        cells = "".join(f'<td class="key">{escape(key)}</td>' for key in keys)
         cells += "".join(
-            f'<td class="n">{escape(text)}</td>' if numeric else f"<td>{escape(text)}</td>"
+            f'<td class="n">{escape(text)}</td>'
+            if numeric
+            else f'<td class="wrap">{escape(text)}</td>'
             for text, (_, numeric) in zip(_cells(summary), _COLUMNS, strict=True)
         )
         rows.append(f'<tr class="all">{cells}</tr>' if is_total else f"<tr>{cells}</tr>")
@@ -111,7 +118,7 @@ def _cards(report: Report) -> str:
     cards = [
         (fmt.count(total.requests), "LLM calls"),
         (fmt.percent(total.error_rate), f"failed ({fmt.count(total.failed)})"),
-        (fmt.usd(total.cost_usd) if total.priced_requests else "-", "cost"),
+        (fmt.cost(total.cost_usd, total.priced_requests), "cost"),
         (fmt.compact(total.input_tokens), "input tokens"),
         (fmt.compact(total.output_tokens), "output tokens"),
         (fmt.duration_ms(total.latency_ms.p50), "latency p50"),
@@ -125,10 +132,15 @@ def _cards(report: Report) -> str:
 
 def _cost_chart(report: Report) -> str:
     groups = sorted(report.groups, key=lambda g: -g.cost_usd)
-    items = [(_label(report, g), g.cost_usd, fmt.usd(g.cost_usd)) for g in groups[:_MAX_BARS]]
+    items = [
+        (_label(report, g), g.cost_usd, fmt.cost(g.cost_usd, g.priced_requests))
+        for g in groups[:_MAX_BARS]
+    ]
     if len(groups) > _MAX_BARS:
-        rest = sum(g.cost_usd for g in groups[_MAX_BARS:])
-        items.append((f"{len(groups) - _MAX_BARS} more", rest, fmt.usd(rest)))
+        rest = groups[_MAX_BARS:]
+        total = sum(g.cost_usd for g in rest)
+        priced = sum(g.priced_requests for g in rest)
+        items.append((f"{len(rest)} more", total, fmt.cost(total, priced)))
     title = f"Cost per {', '.join(report.group_by)}"
     note = ""
     if not report.total.priced_requests:
@@ -153,6 +165,8 @@ def _time_chart(report: Report) -> str:
         pattern = "%Y-%m-%d"
     else:
         pattern = "%H:%M" if len(days) == 1 else "%m-%d %H:%M"
+        if report.bucket_seconds < 60:
+            pattern += ":%S"
     labels = [datetime.fromisoformat(b.start).strftime(pattern) for b in buckets]
     chart = column_chart(
         labels,

@@ -49,6 +49,7 @@ __all__ = ["PARALLEL_MIN_BYTES", "summarize"]
 #: Inputs smaller than this are read in the calling process.
 PARALLEL_MIN_BYTES = 32 << 20
 _MAX_WORKERS = 8
+_SECOND_CHOICES = (1, 2, 5, 10, 15, 30)
 _BUCKET_CHOICES = (60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 604800)
 _MAX_BUCKETS = 60
 _PROGRESS_SECONDS = 0.2
@@ -276,7 +277,10 @@ def build_report(acc: Accumulator, sources: tuple[str, ...]) -> Report:
         summaries.append(_summary(key, group))
         everything.merge(group)
     summaries.sort(key=lambda s: (-s.requests, [str(v) for v in s.key]))
-    bucket, timeline = _timeline(acc.per_minute, acc.failed_per_minute)
+    if acc.per_second and acc.failed_per_second is not None:
+        bucket, timeline = _timeline(acc.per_second, acc.failed_per_second)
+    else:
+        bucket, timeline = _timeline(acc.per_minute, acc.failed_per_minute)
     return Report(
         group_by=acc.by,
         groups=tuple(summaries),
@@ -299,7 +303,12 @@ def build_report(acc: Accumulator, sources: tuple[str, ...]) -> Report:
 def _timeline(
     per_minute: dict[str, int], failed_per_minute: dict[str, int]
 ) -> tuple[int, tuple[TimeBucket, ...]]:
-    """Re-bucket the per-minute counts into at most about 60 buckets, gaps included."""
+    """Re-bucket per-minute (or per-second) counts into at most 60 buckets, gaps included.
+
+    Keys are ``2026-11-27T10:22`` (minutes) or ``2026-11-27T10:22:33`` (seconds);
+    seconds give buckets of a second to 30 seconds when the calls span less than
+    an hour, so a short log does not show as one full-width bar.
+    """
     if not per_minute:
         return 60, ()
     days: dict[str, int] = {}
@@ -309,14 +318,18 @@ def _timeline(
         base = days.get(day)
         if base is None:
             base = days[day] = int(datetime.fromisoformat(day).replace(tzinfo=UTC).timestamp())
-        return base + int(minute[11:13]) * 3600 + int(minute[14:16]) * 60
+        seconds = int(minute[17:19]) if len(minute) >= 19 else 0
+        return base + int(minute[11:13]) * 3600 + int(minute[14:16]) * 60 + seconds
 
     counts = {epoch(m): n for m, n in per_minute.items()}
     failed = {epoch(m): n for m, n in failed_per_minute.items()}
     lo, hi = min(counts), max(counts)
-    size = next(
-        (s for s in _BUCKET_CHOICES if (hi // s - lo // s) < _MAX_BUCKETS), _BUCKET_CHOICES[-1]
-    )
+    choices: tuple[int, ...] = _BUCKET_CHOICES
+    if len(next(iter(per_minute))) >= 19:
+        if hi - lo >= 3600:  # seconds are not needed: re-count per minute
+            return _timeline(_per_minute(per_minute), _per_minute(failed_per_minute))
+        choices = _SECOND_CHOICES + _BUCKET_CHOICES
+    size = next((s for s in choices if (hi // s - lo // s) < _MAX_BUCKETS), choices[-1])
     n = hi // size - lo // size + 1
     requests = array("q", bytes(8 * n))
     failures = array("q", bytes(8 * n))
@@ -334,3 +347,10 @@ def _timeline(
         for i in range(n)
     )
     return size, buckets
+
+
+def _per_minute(per_second: dict[str, int]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for second, count in per_second.items():
+        out[second[:16]] = out.get(second[:16], 0) + count
+    return out

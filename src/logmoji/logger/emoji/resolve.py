@@ -5,7 +5,9 @@ Resolution order for one event:
 1. an ``emoji`` field given by the caller is kept as it is;
 2. the set: the ``domain`` field, else the event name's first word when it
    names a set (``llm_inference_completed``), else the logger name's first part
-   (``llm.openai`` → ``llm``, through each set's aliases); no set → DAS core;
+   (``llm.openai`` → ``llm``, through each set's aliases; a logger without a
+   name, such as structlog's print logger, is named by the ``logger`` field);
+   no set → DAS core;
 3. an ``error`` / ``error_type`` / ``error_code`` field naming a timeout, a rate
    limit or a context-length overflow selects the set's error emoji (⏰ 🛑 📏);
 4. otherwise the set's :meth:`~EmojiSetConfig.get_emoji` (or
@@ -127,6 +129,8 @@ class EmojiResolver:
         )
         domain_field = event_dict.get("domain")
         name = getattr(logger, "name", None)
+        if name is None:  # structlog's print logger and others without a name
+            name = event_dict.get("logger")
         try:
             key = (name, event, method_name, err, domain_field)
             entry = self._cache.get(key)
