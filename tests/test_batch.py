@@ -150,7 +150,10 @@ class TestRetries:
         assert len(fake_llm.requests) == 7
         assert sleep.delays == [0.01, 0.01]
         retried = logs.named("request_retried")
-        assert [(e["attempt"], e["retry_after"]) for e in retried] == [(1, 0.01), (1, 0.01)]
+        # Which request draws the second 429 depends on timing (a retry may come
+        # back before the next request is sent); each retry waits the server's delay.
+        assert [e["retry_after"] for e in retried] == [0.01, 0.01]
+        assert sum(e["attempt"] for e in retried) in (2, 3)
         assert all(e["batch_index"] in range(5) and "request_id" not in e for e in retried)
         assert {e["emoji"] for e in retried} == {"🚦"}
 

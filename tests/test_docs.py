@@ -77,8 +77,10 @@ class TestReadme:
         """Each LOGMOJI_ variable the code reads has a row in the README's table."""
         source = Path(__file__).parent.parent / "src" / "logmoji"
         code = "\n".join(p.read_text(encoding="utf-8") for p in source.rglob("*.py"))
-        # LOGMOJI_RUN is how `logmoji run` tells its child process to set up; not a setting.
-        variables = set(re.findall(r"LOGMOJI_[A-Z_]+[A-Z]", code)) - {"LOGMOJI_RUN"}
+        # LOGMOJI_RUN and LOGMOJI_RUN_PYTHON are how `logmoji run` talks to its child
+        # process (set up; which interpreter has logmoji); they are not settings.
+        internal = {"LOGMOJI_RUN", "LOGMOJI_RUN_PYTHON"}
+        variables = set(re.findall(r"LOGMOJI_[A-Z_]+[A-Z]", code)) - internal
         readme = README.read_text(encoding="utf-8")
         assert {v for v in variables if f"| `{v}` |" not in readme} == set()
         assert "LOGMOJI_JSON_FILE" in variables
