@@ -62,7 +62,7 @@ def _route(routes: Routes, options: Any) -> tuple[Operation, Mapping[str, Any]] 
         if op is None:
             return None
     body = getattr(options, "json_data", None)
-    if not isinstance(body, Mapping):
+    if type(body) is not dict and not isinstance(body, Mapping):  # a dict check is cheaper
         return None
     return op, body
 
@@ -70,10 +70,10 @@ def _route(routes: Routes, options: Any) -> tuple[Operation, Mapping[str, Any]] 
 def _raw_kind(options: Any) -> str | None:
     """Return ``"true"`` (``with_raw_response``), ``"stream"`` (streaming response) or ``None``."""
     headers = getattr(options, "headers", None)
-    if not isinstance(headers, Mapping):
+    if type(headers) is not dict and not isinstance(headers, Mapping):
         return None
     kind = headers.get(_RAW_HEADER)
-    return kind if isinstance(kind, str) else None
+    return kind if type(kind) is str else None
 
 
 class _Request:
