@@ -196,7 +196,7 @@ CASES: list[tuple[str, Callable[[], BaseException], str, str, int | None]] = [
         "connection_error",
         None,
     ),
-    ("anything else", lambda: ValueError("odd"), "model_error", "model_error", None),
+    ("anything else", lambda: ValueError("odd"), "client_error", "client_error", None),
 ]
 
 
@@ -284,7 +284,7 @@ class TestOddExceptions:
         """Attributes of unexpected types are ignored rather than trusted or failing."""
         info = classify_error(_Odd("strange"))
 
-        assert (info.category, info.status_code, info.message) == ("model_error", None, "strange")
+        assert (info.category, info.status_code, info.message) == ("client_error", None, "strange")
 
 
 class TestErrorInfo:
