@@ -114,7 +114,10 @@ def thinks(model: str, body: JSON) -> bool:
         return False
     config = body.get("generationConfig")
     thinking = config.get("thinkingConfig") if isinstance(config, dict) else None
-    return not (isinstance(thinking, dict) and thinking.get("thinkingBudget") == 0)
+    if not isinstance(thinking, dict):
+        return True
+    # The API reads proto JSON, which takes both spellings; google-genai sends snake_case here.
+    return thinking.get("thinkingBudget", thinking.get("thinking_budget")) != 0
 
 
 def _parts_text(content: object) -> str:
