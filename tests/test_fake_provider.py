@@ -1034,7 +1034,7 @@ class TestFaults:
             (("explode",), {}, "unknown fault 'explode'"),
             (("rate_limit",), {"hang": 1.0}, "valid params: retry_after"),
             (("timeout",), {"times": 0}, "times must be at least 1"),
-            (("timeout",), {"provider": "gemini"}, "provider must be"),
+            (("timeout",), {"provider": "mistral"}, "provider must be"),
             (("timeout",), {"body": "none"}, "only status faults"),
             (("rate_limit",), {"body": "xml"}, "body must be 'json' or 'none'"),
         ],

@@ -12,10 +12,11 @@ def add_parser(subparsers: Any) -> None:
     """Add the ``fake-provider`` sub-command."""
     parser = subparsers.add_parser(
         "fake-provider",
-        help="run a fake OpenAI/Anthropic server on 127.0.0.1",
+        help="run a fake OpenAI/Anthropic/Gemini server on 127.0.0.1",
         description=(
-            "Serve the OpenAI (chat completions, responses, embeddings) and Anthropic "
-            "(messages) wire formats on 127.0.0.1, with deterministic replies, tool "
+            "Serve the OpenAI (chat completions, responses, embeddings), Anthropic "
+            "(messages) and Gemini (generateContent, streamGenerateContent, "
+            "embedContent) wire formats on 127.0.0.1, with deterministic replies, tool "
             "calls when tools are offered, usage, rate-limit headers and fault "
             "injection (send the header 'x-fake-fault: rate_limit', for example). "
             "Point any client at the printed URLs."

@@ -18,13 +18,14 @@ def add_parser(subparsers: Any) -> None:
     """Add the ``run`` sub-command."""
     parser = subparsers.add_parser(
         "run",
-        help="run a Python program with the OpenAI and Anthropic SDKs instrumented",
+        help="run a Python program with the OpenAI, Anthropic and Google Gen AI SDKs instrumented",
         description=(
             "Run COMMAND (a Python program: 'python app.py', 'python -m pkg', or a "
-            "Python console script) with logmoji set up and every OpenAI and Anthropic "
-            "client instrumented, without changing its code. The program's exit status "
-            "is passed through. logmoji's settings come from the LOGMOJI_* environment "
-            "variables. At the end the usage report is printed on stderr."
+            "Python console script) with logmoji set up and every OpenAI, Anthropic and "
+            "Google Gen AI (google.genai) client instrumented, without changing its "
+            "code. The program's exit status is passed through. logmoji's settings come "
+            "from the LOGMOJI_* environment variables. At the end the usage report is "
+            "printed on stderr."
         ),
         epilog="Example: logmoji run --json-log calls.jsonl -- python app.py --flag",
     )

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         Instrumentation,
         instrument,
         instrument_anthropic,
+        instrument_google,
         instrument_openai,
     )
     from logmoji.llm.lifecycle import ModelLoad, TrainingRun, track_model_load, track_training
@@ -62,6 +63,7 @@ _WHERE = {
     "estimate_tokens": "tokens",
     "instrument": "instrumentation",
     "instrument_anthropic": "instrumentation",
+    "instrument_google": "instrumentation",
     "instrument_openai": "instrumentation",
     "lowest_remaining_ratio": "ratelimits",
     "parse_rate_limit_headers": "ratelimits",
@@ -99,6 +101,7 @@ __all__ = [
     "estimate_tokens",
     "instrument",
     "instrument_anthropic",
+    "instrument_google",
     "instrument_openai",
     "lowest_remaining_ratio",
     "parse_rate_limit_headers",

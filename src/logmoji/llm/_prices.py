@@ -41,6 +41,8 @@ __all__ = [
 _ZERO = Decimal(0)
 _INSTALL_HINT = "pip install 'logmoji[prices]'"
 _DAY = 86_400
+# logmoji's provider names (the OTel GenAI well-known ones) that genai-prices names otherwise.
+_PRICE_PROVIDERS = {"gcp.gemini": "google", "gcp.vertex_ai": "google"}
 # Server replies name dated snapshots: "-2024-08-06", "-20250929", Vertex's "@20241022".
 _DATE_SUFFIX = re.compile(r"(?:[-@]\d{4}-\d{2}-\d{2}|[-@]\d{8})$")
 
@@ -102,6 +104,7 @@ class BundledPrices:
         """
         providers = self._providers()
         lowered = model.lower()
+        provider = _PRICE_PROVIDERS.get(provider, provider) if provider else provider
         # The hint first, then any provider; a router's "anthropic/claude-3-haiku" names
         # its provider; and last, the name without its snapshot date.
         attempts: list[tuple[str | None, str]] = [(None, lowered)]

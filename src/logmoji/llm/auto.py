@@ -1,9 +1,11 @@
-"""Auto-instrumentation: instrument the OpenAI and Anthropic SDKs as soon as a program imports them.
+"""Auto-instrumentation: instrument the LLM SDKs as soon as a program imports them.
 
-:func:`enable` installs a post-import hook: when ``openai`` or ``anthropic``
-is imported (now or later), :func:`~logmoji.llm.instrument_openai` /
-:func:`~logmoji.llm.instrument_anthropic` run, so every client the program
-creates is instrumented. Programs that never import an SDK pay nothing.
+:func:`enable` installs a post-import hook: when ``openai``, ``anthropic`` or
+``google.genai`` is imported (now or later), :func:`~logmoji.llm.instrument_openai` /
+:func:`~logmoji.llm.instrument_anthropic` / :func:`~logmoji.llm.instrument_google`
+run, so every client the program creates is instrumented. The hook matches
+full module names, so ``google.genai`` is caught when its own module runs, not
+when another ``google`` package is imported. Programs that never import an SDK pay nothing.
 ``logmoji run`` uses it; call it yourself at start-up for the same effect.
 """
 
@@ -20,7 +22,12 @@ from typing import Any, ClassVar
 
 __all__ = ["disable", "enable"]
 
-_SDKS = ("openai", "anthropic")
+_SDKS = ("openai", "anthropic", "google.genai")
+_FUNCTIONS = {
+    "openai": "instrument_openai",
+    "anthropic": "instrument_anthropic",
+    "google.genai": "instrument_google",
+}
 
 
 class _State:
@@ -32,7 +39,7 @@ class _State:
 def _instrument(name: str) -> None:
     try:
         module = importlib.import_module("logmoji.llm.instrumentation")
-        _State.handles.append(getattr(module, f"instrument_{name}")())
+        _State.handles.append(getattr(module, _FUNCTIONS[name])())
     except Exception as exc:  # the program must run even if instrumenting fails
         from logmoji import get_logger
 
@@ -63,7 +70,7 @@ class _Loader(importlib.abc.Loader):
 
 
 class _Finder(importlib.abc.MetaPathFinder):
-    """Find the SDKs' top-level packages with the next finders and wrap their loaders."""
+    """Find the SDKs' packages with the next finders and wrap their loaders."""
 
     def __init__(self, names: Sequence[str]) -> None:
         self._pending = set(names)

@@ -2,9 +2,12 @@
 
 The categories drive the log level, the emoji (⏰ timeout, 🛑 rate limit,
 📏 context length, 💥 the rest) and the ``error`` field. Classification reads
-attributes both SDKs share (``status_code``, ``response``, ``body``, ``code``,
+attributes the SDKs share (``status_code``, ``response``, ``body``, ``code``,
 ``type``) and the names of the exception's classes, so it never imports an SDK
-and works on either.
+and works on any. google-genai's ``APIError`` carries the HTTP status as an
+integer ``code``, Google's status name as ``status`` (``RESOURCE_EXHAUSTED``,
+``DEADLINE_EXCEEDED``) and the error body as ``details``, whose
+``google.rpc.RetryInfo`` gives the retry delay (``"2s"``).
 
 An exception that neither the provider's API (an SDK ``APIError``: a status, an
 error event, a bad response) nor the network (a transport, connection or
@@ -64,9 +67,14 @@ _API_CLASSES = frozenset(
     {"APIError", "OpenAIError", "AnthropicError", "GoogleAPIError", "HTTPError", "ClientError"}
 )
 _CONTEXT_TEXT = re.compile(
-    r"prompt is too long|maximum context length|context[ _]length|context window|too many tokens",
+    r"prompt is too long|maximum context length|context[ _]length|context window|too many tokens"
+    r"|input token count|exceeds the maximum number of tokens",
     re.IGNORECASE,
 )
+_GOOGLE_TIMEOUT = frozenset({"DEADLINE_EXCEEDED"})
+_GOOGLE_RATE_LIMIT = frozenset({"RESOURCE_EXHAUSTED"})
+_RETRY_INFO = "type.googleapis.com/google.rpc.RetryInfo"
+_SECONDS = re.compile(r"^(\d+(?:\.\d*)?)s$")
 _MAX_MESSAGE = 300
 
 
@@ -101,6 +109,8 @@ def _error_body(exc: BaseException) -> Mapping[str, object]:
     """Return the provider's ``error`` object, whichever way the SDK nested it."""
     body = getattr(exc, "body", None)
     if not isinstance(body, Mapping):
+        body = getattr(exc, "details", None)  # google-genai keeps the error body there
+    if not isinstance(body, Mapping):
         return {}
     inner = body.get("error")
     if isinstance(inner, Mapping):
@@ -112,14 +122,45 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def _retry_delay(body: Mapping[str, object]) -> float | None:
+    """Return the seconds of a Google error's ``RetryInfo`` (``"retryDelay": "2s"``)."""
+    details = body.get("details")
+    for detail in details if isinstance(details, list) else ():
+        if isinstance(detail, Mapping) and detail.get("@type") == _RETRY_INFO:
+            match = _SECONDS.match(str(detail.get("retryDelay", "")))
+            if match:
+                return float(match[1])
+    return None
+
+
+def _status(exc: BaseException) -> int | None:
+    """Return the HTTP error status: ``status_code``, or google-genai's integer ``code``."""
+    status = getattr(exc, "status_code", None)
+    if status is None:
+        status = getattr(exc, "code", None)
+    if not isinstance(status, int) or isinstance(status, bool) or not 400 <= status < 600:
+        return None  # an error event inside a 200 stream: the HTTP status says nothing
+    return status
+
+
 def _category(
     names: set[str], status: int | None, kind: str | None, code: str | None, message: str
 ) -> ErrorCategory:
     """Pick the category; the order of the checks is the order of precedence."""
     category: ErrorCategory = "model_error"
-    if names & _TIMEOUT_CLASSES or status == 408 or kind == "timeout_error":
+    if (
+        names & _TIMEOUT_CLASSES
+        or status in (408, 504)
+        or kind == "timeout_error"
+        or kind in _GOOGLE_TIMEOUT
+    ):
         category = "timeout"
-    elif status == 429 or kind == "rate_limit_error" or code == "rate_limit_exceeded":
+    elif (
+        status == 429
+        or kind == "rate_limit_error"
+        or code == "rate_limit_exceeded"
+        or kind in _GOOGLE_RATE_LIMIT
+    ):
         category = "rate_limit"
     elif (
         status == 529
@@ -146,7 +187,7 @@ def _category(
 
 
 def classify_error(exc: BaseException) -> ErrorInfo:
-    """Classify ``exc`` raised by an OpenAI or Anthropic SDK call (or its transport).
+    """Classify ``exc`` raised by an OpenAI, Anthropic or google-genai SDK call (or its transport).
 
     Args:
         exc: The exception the SDK raised, unchanged.
@@ -156,11 +197,15 @@ def classify_error(exc: BaseException) -> ErrorInfo:
         exception carries.
     """
     names = _class_names(exc)
-    status = getattr(exc, "status_code", None)
-    if not isinstance(status, int) or isinstance(status, bool) or status < 400:
-        status = None  # an error event inside a 200 stream: the HTTP status says nothing
+    status = _status(exc)
     body = _error_body(exc)
-    kind = _text(body.get("type")) or _text(getattr(exc, "type", None))
+    # OpenAI and Anthropic say the kind in ``type``; Google in ``status`` (RESOURCE_EXHAUSTED).
+    kind = (
+        _text(body.get("type"))
+        or _text(getattr(exc, "type", None))
+        or _text(body.get("status"))
+        or _text(getattr(exc, "status", None))
+    )
     code = _text(body.get("code")) or _text(getattr(exc, "code", None))
     message = (
         _text(body.get("message"))
@@ -174,12 +219,13 @@ def classify_error(exc: BaseException) -> ErrorInfo:
     request_id = _text(getattr(exc, "request_id", None))
     if request_id is None and isinstance(headers, Mapping):
         request_id = _text(headers.get("x-request-id")) or _text(headers.get("request-id"))
+    retry_after = parse_retry_after(headers) if isinstance(headers, Mapping) else None
     return ErrorInfo(
         category=category,
         error=_ERROR_FIELD[category],
         error_type=type(exc).__name__,
         status_code=status,
         request_id=request_id,
-        retry_after=parse_retry_after(headers) if isinstance(headers, Mapping) else None,
+        retry_after=_retry_delay(body) if retry_after is None else retry_after,
         message=message[:_MAX_MESSAGE] if message else None,
     )

@@ -1,9 +1,10 @@
-"""Instrument an OpenAI or Anthropic client with one call, and undo it with one more.
+"""Instrument an OpenAI, Anthropic or Google Gen AI client with one call, and undo it with one more.
 
 :func:`instrument` wraps a single client instance (``openai.OpenAI``,
-``openai.AsyncOpenAI``, ``anthropic.Anthropic``, ``anthropic.AsyncAnthropic``
-or a subclass); :func:`instrument_openai` / :func:`instrument_anthropic`
-instrument every client of that SDK created afterwards. Both return an
+``openai.AsyncOpenAI``, ``anthropic.Anthropic``, ``anthropic.AsyncAnthropic``,
+``google.genai.Client`` or a subclass); :func:`instrument_openai` /
+:func:`instrument_anthropic` / :func:`instrument_google` instrument every
+client of that SDK created afterwards. Both return an
 :class:`Instrumentation` whose :meth:`~Instrumentation.uninstrument` restores
 exactly what was there before.
 
@@ -11,7 +12,9 @@ How the hook works: only instance attributes of that one client are replaced:
 its ``request`` method, through which every model request passes whatever
 method, namespace or wrapper sent it, and its ``_process_response`` and
 ``_sleep_for_retry``; see :mod:`logmoji.llm._hooks` and
-``docs/instrumentation.md``. That was chosen over the transport's
+``docs/instrumentation.md``. A ``google.genai.Client`` is hooked on its
+``_api_client`` instead (:mod:`logmoji.llm._google`), which ``client.aio``
+shares. That was chosen over the transport's
 ``event_hooks`` (shared when the user passes one ``http_client`` to several
 clients, and blind to which call a response belongs to) and over patching SDK
 classes (global). The caller gets
@@ -36,14 +39,20 @@ from types import ModuleType
 from typing import Any
 
 from logmoji import get_logger
-from logmoji.llm import _anthropic, _openai
-from logmoji.llm._defaults import default_observers, llm_settings
+from logmoji.llm import _anthropic, _google, _openai
+from logmoji.llm._defaults import instrument_settings
 from logmoji.llm._patches import Patches
 from logmoji.llm._record import CallObserver
 from logmoji.llm._runtime import Runtime, Settings
-from logmoji.llm._servers import describe_server
+from logmoji.llm._servers import Server, describe_server
 
-__all__ = ["Instrumentation", "instrument", "instrument_anthropic", "instrument_openai"]
+__all__ = [
+    "Instrumentation",
+    "instrument",
+    "instrument_anthropic",
+    "instrument_google",
+    "instrument_openai",
+]
 
 _HANDLE = "_logmoji_instrumentation"
 _CLIENTS = {
@@ -51,7 +60,10 @@ _CLIENTS = {
     ("openai", "AsyncOpenAI"): (_openai, True),
     ("anthropic", "Anthropic"): (_anthropic, False),
     ("anthropic", "AsyncAnthropic"): (_anthropic, True),
+    # One client for both: its ``aio`` shares the ``_api_client`` that is hooked.
+    ("google.genai", "Client"): (_google, False),
 }
+_EXTRAS = {"openai": "openai", "anthropic": "anthropic", "google.genai": "google"}
 _AUTO: dict[str, Instrumentation] = {}
 _AUTO_LOCK = threading.Lock()
 
@@ -112,53 +124,13 @@ class Instrumentation:
         return f"<Instrumentation {self.provider} {target} {state}>"
 
 
-def _settings(
-    *,
-    logger: Any,
-    capture_content: bool | None,
-    max_content_chars: int | None,
-    observers: Sequence[CallObserver] | None,
-    progress_every: int,
-    rate_limit_warning_ratio: float,
-    clock: Callable[[], float],
-) -> Settings:
-    defaults = llm_settings()
-    if capture_content is None:
-        capture_content = defaults.capture_content
-    if max_content_chars is None:
-        max_content_chars = defaults.max_content_chars
-    if observers is None:
-        observers = default_observers()
-    if max_content_chars < 1:
-        raise ValueError(f"max_content_chars must be at least 1, not {max_content_chars}")
-    if progress_every < 1:
-        raise ValueError(f"progress_every must be at least 1 token, not {progress_every}")
-    if not 0.0 <= rate_limit_warning_ratio <= 1.0:
-        raise ValueError(
-            "rate_limit_warning_ratio is a fraction between 0 and 1, "
-            f"not {rate_limit_warning_ratio}"
-        )
-    for observer in observers:
-        if not callable(getattr(observer, "observe", None)):
-            raise ValueError(
-                f"observer {observer!r} needs an observe(record) method (see CallObserver)"
-            )
-    return Settings(
-        logger=logger,
-        capture_content=capture_content,
-        max_content_chars=max_content_chars,
-        progress_every=progress_every,
-        rate_limit_warning_ratio=rate_limit_warning_ratio,
-        observers=tuple(observers),
-        clock=clock,
-    )
-
-
 def _kind(client: object) -> tuple[ModuleType, bool] | None:
     for cls in type(client).__mro__:
-        found = _CLIENTS.get((cls.__module__.partition(".")[0], cls.__name__))
-        if found is not None:
-            return found
+        package = cls.__module__.split(".")
+        for depth in (1, 2):  # "openai", or "google.genai" (other google packages have a Client)
+            found = _CLIENTS.get((".".join(package[:depth]), cls.__name__))
+            if found is not None:
+                return found
     return None
 
 
@@ -173,7 +145,8 @@ def _instrument(client: Any, settings: Settings) -> Instrumentation:
     if kind is None:
         raise ValueError(
             f"cannot instrument {type(client).__name__}: pass an openai.OpenAI, "
-            "openai.AsyncOpenAI, anthropic.Anthropic or anthropic.AsyncAnthropic instance"
+            "openai.AsyncOpenAI, anthropic.Anthropic, anthropic.AsyncAnthropic or "
+            "google.genai.Client instance (the Client covers its .aio)"
         )
     module, is_async = kind
     existing = vars(client).get(_HANDLE)
@@ -186,6 +159,9 @@ def _instrument(client: Any, settings: Settings) -> Instrumentation:
         )
     sdk: str = module.PROVIDER
     server = describe_server(client, sdk)
+    provider_of = getattr(module, "provider_of", None)
+    if provider_of is not None:  # the adapter knows better than the base URL (Vertex AI)
+        server = Server(provider_of(client), server.address, server.port)
     handle = Instrumentation(sdk, settings, client)
     patches = handle._patches
     rt = Runtime(
@@ -209,7 +185,9 @@ def _instrument(client: Any, settings: Settings) -> Instrumentation:
 def _hook_copies(patches: Patches, client: Any, handle: Instrumentation) -> None:
     """Instrument the clients that ``copy()``/``with_options()`` return, with the same options."""
     for name in ("copy", "with_options"):
-        original = getattr(client, name)
+        original = getattr(client, name, None)
+        if original is None:  # google-genai's Client makes no copies
+            continue
 
         def copy(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
             new = _original(*args, **kwargs)
@@ -236,13 +214,14 @@ def instrument(
     rate_limit_warning_ratio: float = 0.1,
     clock: Callable[[], float] = time.perf_counter,
 ) -> Instrumentation:
-    """Log every covered call of one OpenAI or Anthropic client.
+    """Log every covered call of one OpenAI, Anthropic or Google Gen AI client.
 
     Args:
-        client: An ``openai.OpenAI``/``AsyncOpenAI`` or ``anthropic.Anthropic``/
-            ``AsyncAnthropic`` instance (or subclass).
-        logger: The logger to use; default ``get_logger("llm.openai")`` or
-            ``get_logger("llm.anthropic")``.
+        client: An ``openai.OpenAI``/``AsyncOpenAI``, ``anthropic.Anthropic``/
+            ``AsyncAnthropic`` or ``google.genai.Client`` instance (or
+            subclass); a ``genai.Client`` is covered with its ``.aio``.
+        logger: The logger to use; default ``get_logger("llm.<provider>")``
+            (``llm.openai``, ``llm.anthropic``, ``llm.gcp.gemini``...).
         capture_content: Log prompt and response text (fields ``prompt`` and
             ``response``). Off by default (``TelemetryConfig.llm`` /
             ``LOGMOJI_CAPTURE_CONTENT``): only sizes and counts are logged.
@@ -260,10 +239,10 @@ def instrument(
         The handle; ``handle.uninstrument()`` restores the client.
 
     Raises:
-        ValueError: For a client that is not one of the four SDK clients, for
+        ValueError: For a client that is not one of the SDK clients above, for
             bad options, or for a client already instrumented with other options.
     """
-    settings = _settings(
+    settings = instrument_settings(
         logger=logger,
         capture_content=capture_content,
         max_content_chars=max_content_chars,
@@ -280,11 +259,12 @@ def _import_sdk(name: str) -> ModuleType:
         return importlib.import_module(name)
     except ImportError as exc:
         raise ImportError(
-            f"logmoji's {name} integration needs the {name} SDK: pip install 'logmoji[{name}]'"
+            f"logmoji's {name} integration needs the {name} SDK: "
+            f"pip install 'logmoji[{_EXTRAS[name]}]'"
         ) from exc
 
 
-def _instrument_all(sdk: str, class_names: tuple[str, str], settings: Settings) -> Instrumentation:
+def _instrument_all(sdk: str, class_names: tuple[str, ...], settings: Settings) -> Instrumentation:
     module = _import_sdk(sdk)
     with _AUTO_LOCK:
         existing = _AUTO.get(sdk)
@@ -292,7 +272,7 @@ def _instrument_all(sdk: str, class_names: tuple[str, str], settings: Settings) 
             if existing.settings == settings:
                 return existing
             raise ValueError(
-                f"instrument_{sdk}() is already active with other options; "
+                f"instrument_{_EXTRAS[sdk]}() is already active with other options; "
                 "call .uninstrument() on its handle first"
             )
         handle = Instrumentation(sdk, settings, None)
@@ -339,7 +319,7 @@ def instrument_openai(
         ImportError: If the ``openai`` package is missing (``pip install 'logmoji[openai]'``).
         ValueError: If it is already active with other options.
     """
-    settings = _settings(
+    settings = instrument_settings(
         logger=logger,
         capture_content=capture_content,
         max_content_chars=max_content_chars,
@@ -349,6 +329,37 @@ def instrument_openai(
         clock=clock,
     )
     return _instrument_all("openai", ("OpenAI", "AsyncOpenAI"), settings)
+
+
+def instrument_google(
+    *,
+    logger: Any = None,
+    capture_content: bool | None = None,
+    max_content_chars: int | None = None,
+    observers: Sequence[CallObserver] | None = None,
+    progress_every: int = 50,
+    rate_limit_warning_ratio: float = 0.1,
+    clock: Callable[[], float] = time.perf_counter,
+) -> Instrumentation:
+    """Instrument every ``google.genai.Client`` (and so its ``.aio``) created from now on.
+
+    Takes the options of :func:`instrument`; see :func:`instrument_openai`.
+
+    Raises:
+        ImportError: If the ``google-genai`` package is missing
+            (``pip install 'logmoji[google]'``).
+        ValueError: If it is already active with other options.
+    """
+    settings = instrument_settings(
+        logger=logger,
+        capture_content=capture_content,
+        max_content_chars=max_content_chars,
+        observers=observers,
+        progress_every=progress_every,
+        rate_limit_warning_ratio=rate_limit_warning_ratio,
+        clock=clock,
+    )
+    return _instrument_all("google.genai", ("Client",), settings)
 
 
 def instrument_anthropic(
@@ -370,7 +381,7 @@ def instrument_anthropic(
             (``pip install 'logmoji[anthropic]'``).
         ValueError: If it is already active with other options.
     """
-    settings = _settings(
+    settings = instrument_settings(
         logger=logger,
         capture_content=capture_content,
         max_content_chars=max_content_chars,

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 if TYPE_CHECKING:
     from logmoji.llm._call import Call, Outcome
 
-__all__ = ["StreamTracker", "watch_stream"]
+__all__ = ["StreamTracker", "watch_items", "watch_stream"]
 
 T = TypeVar("T")
 
@@ -176,6 +176,16 @@ async def _awatch(inner: AsyncIterator[T], tracker: StreamTracker) -> AsyncItera
         tracker.cancel(type(exc).__name__)
         raise
     tracker.finish()
+
+
+def watch_items(inner: Any, tracker: StreamTracker, *, is_async: bool) -> Any:
+    """Return a generator that yields ``inner``'s items after ``tracker`` has seen them.
+
+    For SDKs whose stream is a plain (async) generator rather than a ``Stream``
+    object (google-genai's ``request_streamed``): the ending is logged as by
+    :func:`watch_stream`.
+    """
+    return _awatch(inner, tracker) if is_async else _watch(inner, tracker)
 
 
 def watch_stream(stream: Any, tracker: StreamTracker, *, is_async: bool) -> None:

@@ -29,8 +29,9 @@ arguments go out only with content capture, inside ``gen_ai.output.messages``
 
 Input tokens include cached ones and output tokens include reasoning ones, as
 the conventions ask. Operations: ``chat``, ``responses`` (OpenAI's Responses
-API) and ``messages`` (Anthropic) are all ``chat``; ``embeddings`` stays
-``embeddings``; logmoji's own name is kept in ``logmoji.llm.operation``.
+API), ``messages`` (Anthropic) and ``generate_content`` (Gemini) are all
+``chat``; ``embeddings`` stays ``embeddings``; logmoji's own name is kept in
+``logmoji.llm.operation``.
 """
 
 from __future__ import annotations
@@ -111,6 +112,7 @@ _OPERATIONS = {
     "responses_compact": "chat",
     "decisions": "chat",
     "messages": "chat",
+    "generate_content": "chat",
     "embeddings": "embeddings",
 }
 _EVENT_TEXT = (

@@ -12,6 +12,7 @@ import enum
 from dataclasses import dataclass
 
 from ._fake_anthropic import anthropic_error
+from ._fake_gemini import gemini_fault
 from ._fake_openai import SERVER_ERROR_MESSAGE, openai_error
 from ._fake_ratelimit import duration
 from ._fake_text import JSON
@@ -190,6 +191,8 @@ def fault_error(
     provider: str, fault: str, *, model: str, request_id: str, limit: int, retry: float
 ) -> tuple[int, JSON]:
     """Return the status and error body a fault answers with on ``provider``'s API."""
+    if provider == "gemini":
+        return gemini_fault(fault, limit=limit, retry=retry)
     status, kind, code, message, a_status, a_kind, a_message = _FAULT_ERRORS[fault]
     values = {"model": model, "limit": limit, "retry": duration(retry)}
     if provider == "openai":

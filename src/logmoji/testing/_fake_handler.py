@@ -5,8 +5,8 @@
 the request counter) and reads the provider's settings at each request. A
 request is routed to an endpoint by its path, recorded, given its fault (if
 any), charged to its provider's rate-limit budget, and answered with the
-endpoint's JSON body or SSE stream built by :mod:`logmoji.testing._fake_openai`
-or :mod:`logmoji.testing._fake_anthropic`.
+endpoint's JSON body or SSE stream built by :mod:`logmoji.testing._fake_openai`,
+:mod:`logmoji.testing._fake_anthropic` or :mod:`logmoji.testing._fake_gemini`.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from . import _fake_anthropic as anthropic_wire
+from . import _fake_gemini as gemini_wire
 from . import _fake_openai as openai_wire
 from ._fake_faults import Fault, FaultSpec, fault_error, header_fault
 from ._fake_http import Request, StreamPlan, hang, http_chunk, http_head, write_stream
@@ -35,7 +36,7 @@ from ._fake_tools import plan_tool_calls
 if TYPE_CHECKING:
     from ._fake_provider import FakeLLMProvider
 
-Provider = Literal["openai", "anthropic"]
+Provider = Literal["openai", "anthropic", "gemini"]
 
 _ROUTES: dict[str, tuple[Provider, str]] = {
     "/v1/chat/completions": ("openai", "chat"),
@@ -79,6 +80,8 @@ class _Exchange:
     raw_body: bytes
     keep_alive: bool
     provider: Provider = "openai"
+    model: str | None = None  # Gemini names the model in the path, not the body
+    stream: bool = False
     request_id: str = ""
     body: Any = None
     extra_headers: list[tuple[str, str]] = field(default_factory=list)
@@ -91,6 +94,8 @@ def _prompt(endpoint: str, body: JSON) -> tuple[list[str], object]:
         return openai_wire.chat_texts(body), body.get("max_tokens") if limit is None else limit
     if endpoint == "responses":
         return openai_wire.responses_texts(body), body.get("max_output_tokens")
+    if endpoint == "gemini":
+        return gemini_wire.gemini_texts(body)
     return anthropic_wire.anthropic_texts(body), body.get("max_tokens")
 
 
@@ -100,6 +105,8 @@ def _reply(endpoint: str, gen: Generation, body: JSON) -> JSON:
         return openai_wire.chat_completion(gen)
     if endpoint == "responses":
         return openai_wire.response(gen, body)
+    if endpoint == "gemini":
+        return gemini_wire.generate_content(gen)
     return anthropic_wire.message(gen)
 
 
@@ -111,6 +118,8 @@ def _reply_stream(endpoint: str, gen: Generation, body: JSON, delta_usage: str) 
         return openai_wire.chat_stream(gen, include_usage=include)
     if endpoint == "responses":
         return openai_wire.response_stream(gen, body)
+    if endpoint == "gemini":
+        return gemini_wire.generate_stream(gen)
     return anthropic_wire.message_stream(gen, delta_usage=anthropic_wire.delta_usage(delta_usage))
 
 
@@ -145,8 +154,14 @@ class Handler:
             request.method, request.path, request.headers, request.body, request.keep_alive
         )
         route = _ROUTES.get(_azure_path(ex.path)) if ex.method == "POST" else None
+        gemini = gemini_wire.gemini_route(ex.path) if route is None else None
+        if gemini is not None and ex.method == "POST":
+            route = ("gemini", gemini[0])
+            ex.model, ex.stream = gemini[1], gemini[2]
         if route is not None:
             ex.provider = route[0]
+        elif "x-goog-api-key" in ex.headers:
+            ex.provider = "gemini"
         elif "anthropic-version" in ex.headers or "x-api-key" in ex.headers:
             ex.provider = "anthropic"
         token = request_token(self._fake.seed, next(self._numbers))
@@ -159,7 +174,9 @@ class Handler:
                 raise ValueError(f"Invalid URL ({ex.method} {ex.path})")
             if not isinstance(ex.body, dict):
                 raise ValueError("We could not parse the JSON body of your request.")
-            stream = ex.body.get("stream") is True and route[1] != "embeddings"
+            if ex.model is None:
+                ex.stream = ex.body.get("stream") is True and route[1] != "embeddings"
+            stream = ex.stream
             spec = self._pick_fault(ex, stream)
             fault, params = (None, {}) if spec is None else (spec.fault, spec.params)
             if self._fake.latency > 0:
@@ -208,6 +225,8 @@ class Handler:
         )
         if ex.provider == "openai":
             headers = openai_headers(ex.request_id, limits, fake.latency)
+        elif ex.provider == "gemini":  # Google's API sends no request-id or rate-limit headers
+            headers = []
         else:
             headers = anthropic_headers(ex.request_id, limits, now)
         return [("content-type", "application/json"), *headers, *ex.extra_headers]
@@ -238,6 +257,8 @@ class Handler:
     ) -> bool:
         if ex.provider == "openai":
             body = openai_wire.openai_error(msg, "invalid_request_error")
+        elif ex.provider == "gemini":
+            body = gemini_wire.gemini_error(status, msg)
         else:
             anthropic_kind = "not_found_error" if status == 404 else "invalid_request_error"
             body = anthropic_wire.anthropic_error(anthropic_kind, msg, ex.request_id)
@@ -248,13 +269,13 @@ class Handler:
     ) -> bool:
         fault = spec.fault
         retry = spec.params.get("retry_after")
-        if retry is not None:
+        if retry is not None and ex.provider != "gemini":  # Gemini says it in the body
             ex.extra_headers.append(("retry-after-ms", str(round(retry * 1000))))
             ex.extra_headers.append(("retry-after", str(math.ceil(retry))))
         status, body = fault_error(
             ex.provider,
             fault.value,
-            model=str(ex.body.get("model", "")),
+            model=str(ex.body.get("model", ex.model or "")),
             request_id=ex.request_id,
             limit=self._fake.rate_limit_requests,
             retry=retry or 0.0,
@@ -276,12 +297,17 @@ class Handler:
     ) -> bool:
         fake = self._fake
         body: JSON = ex.body
-        if not isinstance(body.get("model"), str):
+        model = ex.model or body.get("model")
+        if not isinstance(model, str):
             raise ValueError("you must provide a model parameter")
         if endpoint == "embeddings":
             result = openai_wire.embeddings(body, fake.seed)
             return await self._send(writer, ex, 200, result, (result["usage"]["prompt_tokens"], 0))
-        model: str = body["model"]
+        if endpoint == "gemini_embed":
+            batch = ex.path.endswith(":batchEmbedContents")
+            result = gemini_wire.embeddings(body, model, fake.seed, batch=batch)
+            tokens = result["usageMetadata"]["promptTokenCount"]
+            return await self._send(writer, ex, 200, result, (tokens, 0))
         asked = ex.headers
         reply_tokens = int(asked.get("x-fake-reply-tokens", fake.reply_tokens))
         texts, limit = _prompt(endpoint, body)
@@ -293,7 +319,11 @@ class Handler:
             reply_tokens=reply_tokens,
             limit=limit,
             cached_tokens=int(asked.get("x-fake-cached-tokens", fake.cached_tokens)),
-            reasoning=ex.provider == "openai" and model.startswith(openai_wire.REASONING_PREFIXES),
+            reasoning=(
+                gemini_wire.thinks(model, body)
+                if ex.provider == "gemini"
+                else ex.provider == "openai" and model.startswith(openai_wire.REASONING_PREFIXES)
+            ),
             created=int(time.time()),
             cache_write_tokens=int(asked.get("x-fake-cache-write-tokens", fake.cache_write_tokens)),
         )
@@ -304,7 +334,7 @@ class Handler:
             gen = dataclasses.replace(gen, chunks=(), tool_calls=calls, truncated=False)
         elif schema is not None:  # the SDKs' parse(): JSON that fits the schema, not words
             gen = dataclasses.replace(gen, chunks=schema_chunks(schema), truncated=False)
-        if body.get("stream") is not True:
+        if not ex.stream:
             pace = len(gen.chunks) / fake.tokens_per_second if fake.tokens_per_second else 0.0
             if fake.ttft + pace > 0:
                 await asyncio.sleep(fake.ttft + pace)
@@ -315,7 +345,8 @@ class Handler:
         headers = self._rate_headers(ex, gen.prompt_tokens, gen.output_tokens)
         headers[0] = ("content-type", "text/event-stream; charset=utf-8")
         headers.append(("cache-control", "no-cache"))
-        writer.write(http_head(200, headers, None, ex.keep_alive) + http_chunk(plan.head))
+        head = http_chunk(plan.head) if plan.head else b""  # an empty chunk would end the body
+        writer.write(http_head(200, headers, None, ex.keep_alive) + head)
         # a stream_error fault ends the body with the error event; a disconnect breaks it off
         end = plan.tail if fault is None else plan.error if fault is Fault.STREAM_ERROR else None
         ended = await write_stream(

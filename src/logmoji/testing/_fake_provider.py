@@ -1,4 +1,4 @@
-"""Serve fake OpenAI and Anthropic APIs over real HTTP, for tests, demos and benchmarks.
+"""Serve fake OpenAI, Anthropic and Gemini APIs over real HTTP, for tests, demos and benchmarks.
 
 :class:`FakeLLMProvider` runs a small HTTP/1.1 server (keep-alive, chunked SSE)
 on its own asyncio loop in a background thread, so the real SDKs, sync or
@@ -6,13 +6,19 @@ async, talk to it exactly as they talk to the real APIs:
 
 * OpenAI: ``POST /v1/chat/completions``, ``/v1/responses``, ``/v1/embeddings``
   (``openai_base_url``);
-* Anthropic: ``POST /v1/messages`` (``anthropic_base_url``).
+* Anthropic: ``POST /v1/messages`` (``anthropic_base_url``);
+* Gemini: ``POST /v1beta/models/{model}:generateContent``,
+  ``:streamGenerateContent?alt=sse``, ``:embedContent`` and
+  ``:batchEmbedContents`` (``gemini_base_url``; any prefix before ``/models/``
+  works, so Vertex AI clients are answered too).
 
 Replies are deterministic; :mod:`logmoji.testing._fake_text` documents how text
-and token counts follow from the request. Every response carries a request id
-and rate-limit headers whose ``remaining`` counts down per request. A request
+and token counts follow from the request. OpenAI and Anthropic responses carry a
+request id and rate-limit headers whose ``remaining`` counts down per request;
+Gemini's, like Google's, carry neither. A request
 that offers function tools is answered with tool calls (``finish_reason=
-"tool_calls"``, ``stop_reason="tool_use"``, Responses ``function_call`` items),
+"tool_calls"``, ``stop_reason="tool_use"``, Responses ``function_call`` items,
+Gemini ``functionCall`` parts),
 and once it carries the tool results, with words, so agent loops run;
 :mod:`logmoji.testing._fake_tools` has the rules.
 
@@ -26,11 +32,13 @@ with the SDKs' ``x-stainless-retry-count`` header, so SDK retries then succeed.
 fault              response                                                params (default)
 =================  ======================================================  ====================
 ``rate_limit``     429, ``retry-after-ms``/``retry-after``, 0 remaining     ``retry_after`` (0.05)
-``server_error``   500                                                     ``retry_after``
-``overloaded``     529 ``overloaded_error`` (OpenAI: 503)                  ``retry_after``
+                   (Gemini: ``RESOURCE_EXHAUSTED`` with ``RetryInfo``)
+``server_error``   500 (Gemini: ``INTERNAL``)                              ``retry_after``
+``overloaded``     529 ``overloaded_error`` (OpenAI, Gemini: 503)          ``retry_after``
 ``timeout``        no answer; closes when the client leaves or at ``hang``  ``hang`` (30)
 ``context_length`` 400, the provider's context-window error
-``request_timeout`` 408 ``timeout_error``                                  ``retry_after``
+``request_timeout`` 408 ``timeout_error`` (Gemini: 504                     ``retry_after``
+                   ``DEADLINE_EXCEEDED``)
 ``stream_error``   ``after`` text chunks, then the in-stream error event   ``after`` (3)
 ``disconnect``     close the socket, before the response or after chunks   ``after`` (0)
 =================  ======================================================  ====================
@@ -63,7 +71,8 @@ This module is the API. The parts behind it: ``_fake_http`` (the HTTP/1.1
 server), ``_fake_handler`` (answering one request), ``_fake_faults``,
 ``_fake_ratelimit``, ``_fake_text`` (deterministic replies and token counts),
 ``_fake_schema`` (structured outputs), ``_fake_tools`` (tool calls), and
-``_fake_openai`` / ``_fake_anthropic`` (each API's bodies and SSE events).
+``_fake_openai`` / ``_fake_anthropic`` / ``_fake_gemini`` (each API's bodies
+and SSE events).
 """
 
 from __future__ import annotations
@@ -84,6 +93,7 @@ if TYPE_CHECKING:
 
     import anthropic
     import openai
+    from google import genai
 
 __all__ = ["FakeLLMProvider", "Fault", "ProviderOptions", "RecordedRequest", "serve"]
 
@@ -244,7 +254,8 @@ class FakeLLMProvider:
         Args:
             fault: A :class:`Fault` or its name.
             times: How many requests it hits.
-            provider: ``"openai"`` or ``"anthropic"`` to hit only that API's requests.
+            provider: ``"openai"``, ``"anthropic"`` or ``"gemini"`` to hit only
+                that API's requests.
             body: ``"none"`` sends a status fault's error with an empty body.
             params: The fault's parameters (see the module docstring).
 
@@ -252,12 +263,19 @@ class FakeLLMProvider:
             ValueError: On an unknown fault, provider, parameter or body, or ``times < 1``.
         """
         kind = parse_fault(fault)
-        if provider not in (None, "openai", "anthropic"):
-            raise ValueError(f"provider must be 'openai', 'anthropic' or None, not {provider!r}")
+        if provider not in (None, "openai", "anthropic", "gemini"):
+            raise ValueError(
+                f"provider must be 'openai', 'anthropic', 'gemini' or None, not {provider!r}"
+            )
         if times < 1:
             raise ValueError(f"times must be at least 1, not {times}")
         spec = FaultSpec(kind, fault_params(kind, params), fault_body(kind, body))
         self._handler.enqueue(spec, times, provider)
+
+    @property
+    def gemini_base_url(self) -> str:
+        """Return the ``base_url`` for ``google-genai`` clients (``HttpOptions(base_url=...)``)."""
+        return self.base_url
 
     def reset(self) -> None:
         """Forget queued faults, recorded requests and rate-limit usage."""
@@ -293,6 +311,26 @@ class FakeLLMProvider:
         options = {"api_key": "sk-ant-fake", "base_url": self.anthropic_base_url, **kw}
         return anthropic.AsyncAnthropic(**options)
 
+    def google_client(self, **kw: Any) -> genai.Client:
+        """Return a ``google.genai.Client`` for this server (``client.aio`` is its async twin).
+
+        ``kw`` overrides options; ``http_options`` (a dict or ``HttpOptions``)
+        is merged with the server's ``base_url``.
+        """
+        try:
+            from google import genai
+            from google.genai import types
+        except ImportError as exc:
+            hint = "pip install 'logmoji[google]'"
+            raise ImportError(f"the fake provider's Gemini clients need: {hint}") from exc
+
+        given = kw.pop("http_options", None)
+        if isinstance(given, types.HttpOptions):
+            given = given.model_dump(exclude_none=True)
+        options = dict(given or {})
+        http_options = types.HttpOptions(**{"base_url": self.gemini_base_url, **options})
+        return genai.Client(**{"api_key": "fake-gemini-key", "http_options": http_options, **kw})
+
 
 def serve(port: int = 8787, host: str = "127.0.0.1", **options: Unpack[ProviderOptions]) -> None:
     """Run a :class:`FakeLLMProvider` in the foreground until Ctrl-C or SIGTERM."""
@@ -307,7 +345,8 @@ def serve(port: int = 8787, host: str = "127.0.0.1", **options: Unpack[ProviderO
         with FakeLLMProvider(host=host, port=port, **options) as provider:
             print(
                 f"logmoji fake provider: OpenAI {provider.openai_base_url} · "
-                f"Anthropic {provider.anthropic_base_url} (Ctrl-C to stop)",
+                f"Anthropic {provider.anthropic_base_url} · "
+                f"Gemini {provider.gemini_base_url} (Ctrl-C to stop)",
                 flush=True,
             )
             with contextlib.suppress(KeyboardInterrupt):

@@ -1,10 +1,11 @@
 """Answer structured-output requests with JSON that fits the requested schema.
 
 A Chat Completions request with ``response_format={"type": "json_schema", ...}``,
-a Responses request with ``text={"format": {"type": "json_schema", ...}}`` or an
+a Responses request with ``text={"format": {"type": "json_schema", ...}}``, an
 Anthropic Messages request with ``output_config={"format": {"type":
 "json_schema", ...}}`` (what the SDKs' ``parse()`` helpers send for a pydantic
-model) gets, instead of
+model), or a Gemini request with ``generationConfig={"responseMimeType":
+"application/json", "responseJsonSchema"|"responseSchema": ...}`` gets, instead of
 words, the smallest deterministic JSON document the schema accepts: every
 property present, the first ``enum``/``const`` value, the first non-null
 alternative of ``anyOf``/``oneOf``, one item per array, ``"text"``, ``1``,
@@ -43,6 +44,12 @@ def requested_schema(endpoint: str, body: JSON) -> JSON | None:
             schema = spec.get("schema")
             return schema if isinstance(schema, dict) else {}
         return None
+    if endpoint == "gemini":
+        config = body.get("generationConfig")
+        if not isinstance(config, dict) or config.get("responseMimeType") != "application/json":
+            return None
+        schema = config.get("responseJsonSchema", config.get("responseSchema"))
+        return schema if isinstance(schema, dict) else {}
     if endpoint in ("responses", "messages"):
         holder = body.get("text" if endpoint == "responses" else "output_config")
         fmt = holder.get("format") if isinstance(holder, dict) else None
@@ -71,6 +78,8 @@ def sample(schema: object, defs: JSON | None = None, depth: int = 0) -> Any:
             usable = [o for o in options if not (isinstance(o, dict) and o.get("type") == "null")]
             return sample((usable or options)[0], defs, depth + 1)
     kind = schema.get("type")
+    if isinstance(kind, str):
+        kind = kind.lower()  # Gemini's ``Schema`` spells types in capitals: "OBJECT"
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), "null")
     if kind == "object" or "properties" in schema:

@@ -16,9 +16,12 @@ replies. The rules, which tests use to compute their expectations:
   then ends with ``finish_reason="length"`` / ``stop_reason="max_tokens"`` /
   ``status="incomplete"``.
 * Reasoning: OpenAI models named ``o1*``, ``o3*``, ``o4*`` or ``gpt-5*`` add
-  ``reply_tokens // 2`` reasoning tokens to the completion/output tokens.
+  ``reply_tokens // 2`` reasoning tokens to the completion/output tokens;
+  Gemini models named ``gemini-2.5*`` or ``gemini-3*`` (not ``-lite``, and not
+  with ``thinkingBudget: 0``) report as many as ``thoughtsTokenCount``.
 * Cache: ``cached_tokens`` (capped at the prompt tokens) are reported as
-  ``cached_tokens`` (OpenAI, included in the prompt tokens) or as
+  ``cached_tokens`` (OpenAI, included in the prompt tokens), as
+  ``cachedContentTokenCount`` (Gemini, included in ``promptTokenCount``) or as
   ``cache_read_input_tokens`` (Anthropic, excluded from ``input_tokens``).
   ``cache_write_tokens`` (capped at the prompt tokens left) are reported by
   Anthropic only, as ``cache_creation_input_tokens`` (excluded from
@@ -27,8 +30,9 @@ replies. The rules, which tests use to compute their expectations:
   calls instead of words; each call costs one output token for its name plus
   one per four-character chunk of its JSON arguments.
 
-:mod:`logmoji.testing._fake_openai` and :mod:`logmoji.testing._fake_anthropic`
-wrap a :class:`Generation` in each API's payloads.
+:mod:`logmoji.testing._fake_openai`, :mod:`logmoji.testing._fake_anthropic` and
+:mod:`logmoji.testing._fake_gemini` wrap a :class:`Generation` in each API's
+payloads.
 """
 
 from __future__ import annotations

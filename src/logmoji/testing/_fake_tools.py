@@ -3,17 +3,20 @@
 A request that offers function tools (Chat Completions ``tools=[{"type":
 "function", "function": {...}}]``, Responses ``tools=[{"type": "function",
 "name": ..., "parameters": ...}]``, Anthropic Messages ``tools=[{"name": ...,
-"input_schema": ...}]``) is answered with tool calls instead of words:
+"input_schema": ...}]``, Gemini ``tools=[{"functionDeclarations": [{"name": ...,
+"parameters": ...}]}]``) is answered with tool calls instead of words:
 
 * to the first offered tool, or to the tool ``tool_choice`` names (Chat
   ``{"type": "function", "function": {"name": ...}}``, Responses ``{"type":
-  "function", "name": ...}``, Anthropic ``{"type": "tool", "name": ...}``); a
-  name that is not offered is a 400;
-* not at all with ``tool_choice="none"`` (Anthropic ``{"type": "none"}``), nor
-  once the conversation ends with a tool result (Chat role ``"tool"``, a
-  Responses ``function_call_output`` item, an Anthropic ``tool_result``
-  block), so an agent loop gets its text answer and stops. A forced choice
-  (``"required"``, Anthropic ``{"type": "any"}``, or a named tool) still calls
+  "function", "name": ...}``, Anthropic ``{"type": "tool", "name": ...}``,
+  Gemini ``toolConfig.functionCallingConfig`` mode ``ANY`` with one
+  ``allowedFunctionNames``); a name that is not offered is a 400;
+* not at all with ``tool_choice="none"`` (Anthropic ``{"type": "none"}``,
+  Gemini mode ``NONE``), nor once the conversation ends with a tool result
+  (Chat role ``"tool"``, a Responses ``function_call_output`` item, an
+  Anthropic ``tool_result`` block, a Gemini ``functionResponse`` part), so an
+  agent loop gets its text answer and stops. A forced choice (``"required"``,
+  Anthropic ``{"type": "any"}``, Gemini ``ANY``, or a named tool) still calls
   after a tool result: the named tool, or the first offered tool the
   conversation has not called yet (the first offered one if all were called);
 * ``count`` calls at once (the ``x-fake-tool-calls`` header or the provider's
@@ -95,15 +98,31 @@ def offered_tools(endpoint: str, body: JSON) -> list[tuple[str, object]]:
         elif endpoint == "responses":
             if tool.get("type") == "function":
                 offered.append((str(tool.get("name", "")), tool.get("parameters")))
+        elif endpoint == "gemini":
+            offered.extend(
+                (str(spec.get("name", "")), _gemini_parameters(spec))
+                for spec in tool.get("functionDeclarations") or ()
+                if isinstance(spec, dict)
+            )
         elif "input_schema" in tool and tool.get("type") in (None, "custom"):
             offered.append((str(tool.get("name", "")), tool["input_schema"]))
     return offered
+
+
+def _gemini_parameters(spec: JSON) -> object:
+    """Return a function declaration's schema; google-genai sends ``parameters_json_schema``."""
+    for key in ("parametersJsonSchema", "parameters_json_schema", "parameters"):
+        if key in spec:
+            return spec[key]
+    return None
 
 
 def _choice(endpoint: str, body: JSON) -> _Choice:
     """Read ``tool_choice`` and the parallel-calls switch into one shape."""
     choice: Any = body.get("tool_choice")
     parallel = body.get("parallel_tool_calls") is not False
+    if endpoint == "gemini":
+        return _gemini_choice(body)
     if endpoint == "messages":
         if not isinstance(choice, dict):
             return _Choice("auto", None, parallel=True)
@@ -122,8 +141,43 @@ def _choice(endpoint: str, body: JSON) -> _Choice:
     return _Choice("auto", None, parallel)
 
 
+def _gemini_choice(body: JSON) -> _Choice:
+    """Read Gemini's ``toolConfig.functionCallingConfig``."""
+    config: Any = body.get("toolConfig")
+    calling = config.get("functionCallingConfig") if isinstance(config, dict) else None
+    if not isinstance(calling, dict):
+        return _Choice("auto", None, parallel=True)
+    allowed = calling.get("allowedFunctionNames")
+    name = str(allowed[0]) if isinstance(allowed, list) and len(allowed) == 1 else None
+    mode = calling.get("mode")
+    if mode == "NONE":
+        return _Choice("none", None, parallel=True)
+    return _Choice("required" if mode == "ANY" else "auto", name, parallel=True)
+
+
+def _gemini_history(items: list[Any]) -> tuple[bool, set[str]]:
+    """Return whether the last content answers function calls, and the functions called."""
+
+    def parts(item: object) -> list[Any]:
+        found = item.get("parts") if isinstance(item, dict) else None
+        return [part for part in found if isinstance(part, dict)] if isinstance(found, list) else []
+
+    called = {
+        str(part["functionCall"].get("name"))
+        for item in items
+        for part in parts(item)
+        if isinstance(part.get("functionCall"), dict)
+    }
+    return any("functionResponse" in part for part in parts(items[-1])), called
+
+
 def _history(endpoint: str, body: JSON) -> tuple[bool, set[str]]:
     """Return whether the conversation ends with a tool result, and the tools it called."""
+    if endpoint == "gemini":
+        contents = body.get("contents")
+        if not isinstance(contents, list) or not contents:
+            return False, set()
+        return _gemini_history(contents)
     items = body.get("input" if endpoint == "responses" else "messages")
     if not isinstance(items, list) or not items:
         return False, set()
