@@ -115,3 +115,24 @@ def test_the_walk_finds_the_known_methods(make: Any, routes: dict[str, Any]) -> 
         assert {"chat.completions.create", "responses.create", "embeddings.create"} <= methods
     else:
         assert {"messages.create", "beta.messages.create", "beta.messages.parse"} <= methods
+
+
+#: Gemini model methods not logged on purpose, with the reason.
+GOOGLE_NOT_LOGGED: dict[str, str] = {
+    "countTokens": "counts tokens; no model runs and nothing is billed",
+    "computeTokens": "counts tokens; no model runs and nothing is billed",
+    "predict": "image generation and editing: priced per image, not in tokens",
+    "predictLongRunning": "video generation: priced per second, not in tokens",
+}
+
+
+def test_every_gemini_model_method_is_logged() -> None:
+    """Each ``{model}:method`` the installed google-genai posts to is logged or left out on purpose."""
+    from google.genai import models
+
+    from logmoji.llm import _google
+
+    verbs = set(re.findall(r"'\{model\}:(\w+)", inspect.getsource(models)))
+    assert {"generateContent", "streamGenerateContent", "embedContent"} <= verbs  # the walk works
+    uncovered = verbs - set(_google.VERBS) - set(GOOGLE_NOT_LOGGED)
+    assert uncovered == set(), f"Gemini model requests that would go unlogged: {uncovered}"
