@@ -127,7 +127,7 @@ GOOGLE_NOT_LOGGED: dict[str, str] = {
 
 
 def test_every_gemini_model_method_is_logged() -> None:
-    """Each ``{model}:method`` the installed google-genai posts to is logged or left out on purpose."""
+    """Each ``{model}:method`` google-genai posts to is logged or left out on purpose."""
     from google.genai import models
 
     from logmoji.llm import _google
