@@ -555,6 +555,101 @@ class TestAnthropicMessages:
         assert result.usage.cache_read_input_tokens == 4
         assert result.usage.input_tokens == HELLO_TOKENS - 4
 
+    async def test_cache_write(self, claude: Any) -> None:
+        """Cache writes are reported as cache_creation_input_tokens, left out of input_tokens."""
+        headers = {"x-fake-cached-tokens": "2", "x-fake-cache-write-tokens": "3"}
+        options: dict[str, Any] = {
+            "model": CLAUDE,
+            "max_tokens": 100,
+            "messages": HELLO,
+            "extra_headers": headers,
+        }
+        result = await resolve(claude.messages.create(**options))
+        stream = await resolve(claude.messages.create(**options, stream=True))
+        start = (await drain(stream))[0].message.usage
+        for usage in (result.usage, start):
+            assert usage.input_tokens == HELLO_TOKENS - 2 - 3
+            assert (usage.cache_read_input_tokens, usage.cache_creation_input_tokens) == (2, 3)
+            assert usage.cache_creation.ephemeral_5m_input_tokens == 3
+
+    async def test_cache_write_capped(self, claude: Any) -> None:
+        """Cache writes are capped at the prompt tokens that were not read from the cache."""
+        headers = {"x-fake-cached-tokens": "4", "x-fake-cache-write-tokens": "100"}
+        result = await resolve(
+            claude.messages.create(
+                model=CLAUDE, max_tokens=100, messages=HELLO, extra_headers=headers
+            )
+        )
+        usage = result.usage
+        assert (usage.input_tokens, usage.cache_read_input_tokens) == (0, 4)
+        assert usage.cache_creation_input_tokens == HELLO_TOKENS - 4
+
+    async def test_cache_write_not_on_openai(self, oai: Any) -> None:
+        """OpenAI reports no cache writes: its prompt tokens stay whole."""
+        result = await resolve(
+            oai.chat.completions.create(
+                model=GPT, messages=HELLO, extra_headers={"x-fake-cache-write-tokens": "3"}
+            )
+        )
+        assert result.usage.prompt_tokens == HELLO_TOKENS
+        assert result.usage.prompt_tokens_details.cached_tokens == 0
+
+    @pytest.mark.parametrize(
+        ("mode", "repeated"),
+        [(None, False), ("output", False), ("cumulative", True)],
+    )
+    async def test_delta_usage(self, claude: Any, mode: str | None, repeated: bool) -> None:
+        """message_delta carries only output_tokens by default, every count with 'cumulative'."""
+        headers = {"x-fake-cached-tokens": "1", "x-fake-cache-write-tokens": "2"}
+        if mode is not None:
+            headers["x-fake-delta-usage"] = mode
+        stream = await resolve(
+            claude.messages.create(
+                model=CLAUDE, max_tokens=100, messages=HELLO, stream=True, extra_headers=headers
+            )
+        )
+        events = await drain(stream)
+        start, delta = events[0].message.usage, events[-2].usage
+        assert (start.input_tokens, start.output_tokens) == (HELLO_TOKENS - 3, 1)
+        assert (start.cache_read_input_tokens, start.cache_creation_input_tokens) == (1, 2)
+        assert delta.output_tokens == 24
+        counts = (delta.input_tokens, delta.cache_read_input_tokens)
+        assert counts == ((HELLO_TOKENS - 3, 1) if repeated else (None, None))
+        assert delta.cache_creation_input_tokens == (2 if repeated else None)
+        assert ("input_tokens" in delta.model_fields_set) is repeated
+
+    async def test_delta_usage_merged_by_helper(self, claude: Any) -> None:
+        """messages.stream() merges message_start's input and cache counts into the final usage."""
+        headers = {"x-fake-cached-tokens": "1", "x-fake-cache-write-tokens": "2"}
+        options: dict[str, Any] = {
+            "model": CLAUDE,
+            "max_tokens": 100,
+            "messages": HELLO,
+            "extra_headers": headers,
+        }
+        if isinstance(claude, anthropic.AsyncAnthropic):
+            async with claude.messages.stream(**options) as stream:
+                final = await stream.get_final_message()
+        else:
+            with claude.messages.stream(**options) as stream:
+                final = stream.get_final_message()
+        usage = final.usage
+        assert (usage.input_tokens, usage.output_tokens) == (HELLO_TOKENS - 3, 24)
+        assert (usage.cache_read_input_tokens, usage.cache_creation_input_tokens) == (1, 2)
+
+    async def test_bad_delta_usage(self, claude: Any) -> None:
+        """An unknown x-fake-delta-usage is answered with a 400."""
+        with pytest.raises(anthropic.BadRequestError, match="'output' or 'cumulative'"):
+            await resolve(
+                claude.messages.create(
+                    model=CLAUDE,
+                    max_tokens=100,
+                    messages=HELLO,
+                    stream=True,
+                    extra_headers={"x-fake-delta-usage": "both"},
+                )
+            )
+
     async def test_create_stream(self, claude: Any) -> None:
         """create(stream=True) yields the real event sequence with usage in start and delta."""
         stream = await resolve(
@@ -777,7 +872,7 @@ class TestFaults:
     async def test_disconnect_mid_stream(
         self, oai: Any, claude: Any, provider: FakeLLMProvider
     ) -> None:
-        """A mid-stream drop raises APIConnectionError (openai), RemoteProtocolError (anthropic)."""
+        """A mid-stream drop raises APIConnectionError (older anthropic: the transport error)."""
         provider.inject("disconnect", times=2, after=4)
         chunks: list[Any] = []
         stream = await resolve(oai.chat.completions.create(model=GPT, messages=HELLO, stream=True))
@@ -788,8 +883,8 @@ class TestFaults:
         astream = await resolve(
             claude.messages.create(model=CLAUDE, max_tokens=100, messages=HELLO, stream=True)
         )
-        # anthropic's Stream does not wrap transport errors raised while iterating
-        with pytest.raises(httpx2.RemoteProtocolError):
+        # anthropic wraps transport errors raised while iterating since 2.17, not before
+        with pytest.raises((anthropic.APIConnectionError, httpx2.RemoteProtocolError)):
             await collect(astream, events)
         assert [e.type for e in events].count("content_block_delta") == 4
 
@@ -828,6 +923,68 @@ class TestFaults:
         assert result.choices[0].message.content
         with pytest.raises(anthropic.InternalServerError):
             await resolve(claude.messages.create(model=CLAUDE, max_tokens=100, messages=HELLO))
+
+    async def test_request_timeout(self, oai: Any, claude: Any, provider: FakeLLMProvider) -> None:
+        """A request_timeout fault answers 408 with each API's timeout_error body."""
+        provider.inject("request_timeout", provider="openai")
+        provider.inject("request_timeout", provider="anthropic")
+        with pytest.raises(openai.APIStatusError) as oerr:
+            await resolve(oai.chat.completions.create(model=GPT, messages=HELLO))
+        with pytest.raises(anthropic.APIStatusError) as aerr:
+            await resolve(claude.messages.create(model=CLAUDE, max_tokens=100, messages=HELLO))
+        assert (oerr.value.status_code, oerr.value.type, oerr.value.code) == (
+            408,
+            "timeout_error",
+            "request_timeout",
+        )
+        assert (aerr.value.status_code, aerr.value.type) == (408, "timeout_error")
+
+    async def test_request_timeout_retried(self, provider: FakeLLMProvider) -> None:
+        """The SDKs retry a 408 and the retry succeeds."""
+        headers = {"x-fake-fault": "request_timeout", "x-fake-fault-retry-after": "0.01"}
+        with openai_sync(provider, max_retries=1) as oai:
+            result = oai.chat.completions.create(model=GPT, messages=HELLO, extra_headers=headers)
+        assert result.choices[0].message.content
+        assert len(provider.requests) == 2
+
+    @pytest.mark.parametrize("how", ["inject", "header"])
+    async def test_bare_rate_limit(
+        self, oai: Any, claude: Any, provider: FakeLLMProvider, how: str
+    ) -> None:
+        """A rate_limit with body none sends a 429 with an empty body but its headers."""
+        headers: dict[str, str] = {}
+        if how == "inject":
+            provider.inject("rate_limit", times=2, body="none")
+        else:
+            headers = {"x-fake-fault": "rate_limit", "x-fake-fault-body": "none"}
+        with pytest.raises(openai.RateLimitError) as oerr:
+            await resolve(
+                oai.chat.completions.create(model=GPT, messages=HELLO, extra_headers=headers)
+            )
+        with pytest.raises(anthropic.RateLimitError) as aerr:
+            await resolve(
+                claude.messages.create(
+                    model=CLAUDE, max_tokens=100, messages=HELLO, extra_headers=headers
+                )
+            )
+        for err in (oerr.value, aerr.value):
+            assert err.status_code == 429
+            assert err.response.content == b""
+            assert "content-type" not in err.response.headers
+            assert err.response.headers["retry-after-ms"] == "50"
+            assert err.body == ""
+        assert (oerr.value.type, aerr.value.type) == (None, None)
+
+    @pytest.mark.parametrize("fault", ["server_error", "overloaded", "request_timeout"])
+    async def test_bare_status_faults(self, oai: Any, fault: str) -> None:
+        """Every status fault can drop its body through x-fake-fault-body."""
+        headers = {"x-fake-fault": fault, "x-fake-fault-body": "none"}
+        with pytest.raises(openai.APIStatusError) as oerr:
+            await resolve(
+                oai.chat.completions.create(model=GPT, messages=HELLO, extra_headers=headers)
+            )
+        assert oerr.value.status_code in (500, 503, 408)
+        assert oerr.value.response.content == b""
 
     async def test_header_fault(self, oai: Any, claude: Any) -> None:
         """A request asks for a fault with x-fake-fault headers, leaving other requests alone."""
@@ -878,14 +1035,24 @@ class TestFaults:
             (("rate_limit",), {"hang": 1.0}, "valid params: retry_after"),
             (("timeout",), {"times": 0}, "times must be at least 1"),
             (("timeout",), {"provider": "gemini"}, "provider must be"),
+            (("timeout",), {"body": "none"}, "only status faults"),
+            (("rate_limit",), {"body": "xml"}, "body must be 'json' or 'none'"),
         ],
     )
     def test_inject_rejects(
         self, provider: FakeLLMProvider, args: tuple[str], kwargs: dict[str, Any], message: str
     ) -> None:
-        """inject() rejects unknown faults, parameters, providers and counts."""
+        """inject() rejects unknown faults, parameters, providers, counts and bodies."""
         with pytest.raises(ValueError, match=message):
             provider.inject(*args, **kwargs)
+
+    async def test_bare_header_rejected(self, oai: Any) -> None:
+        """x-fake-fault-body none on a fault without an error status is a 400."""
+        headers = {"x-fake-fault": "disconnect", "x-fake-fault-body": "none"}
+        with pytest.raises(openai.BadRequestError, match="only status faults"):
+            await resolve(
+                oai.chat.completions.create(model=GPT, messages=HELLO, extra_headers=headers)
+            )
 
     async def test_unknown_header_fault(self, oai: Any) -> None:
         """An unknown x-fake-fault is answered with a 400 naming the valid faults."""
@@ -1083,6 +1250,30 @@ class TestServer:
         assert completion.usage.prompt_tokens_details.cached_tokens == 3
         assert [r.headers["x-ratelimit-remaining-requests"] for r in raws] == ["0", "0"]
         assert different.choices[0].message.content != completion.choices[0].message.content
+
+    def test_anthropic_options(self) -> None:
+        """cache_write_tokens and anthropic_delta_usage are constructor options too."""
+        options: dict[str, Any] = {"model": CLAUDE, "max_tokens": 100, "messages": HELLO}
+        fake = FakeLLMProvider(cache_write_tokens=2, anthropic_delta_usage="cumulative")
+        with fake, anthropic_sync(fake) as claude:
+            plain = claude.messages.create(**options)
+            events = list(claude.messages.create(**options, stream=True))
+        assert plain.usage.cache_creation_input_tokens == 2
+        assert events[-2].usage.cache_creation_input_tokens == 2
+        assert events[-2].usage.input_tokens == HELLO_TOKENS - 2
+
+    @pytest.mark.parametrize(
+        ("options", "message"),
+        [
+            ({"anthropic_delta_usage": "both"}, "'output' or 'cumulative'"),
+            ({"cache_write_tokens": -1}, "must not be negative"),
+            ({"tool_calls": -1}, "must not be negative"),
+        ],
+    )
+    def test_rejects_options(self, options: dict[str, Any], message: str) -> None:
+        """Bad constructor options raise ValueError saying what is allowed."""
+        with pytest.raises(ValueError, match=message):
+            FakeLLMProvider(**options)
 
     def test_timing(self) -> None:
         """latency delays the headers, ttft the first text chunk, and tokens_per_second the rest."""

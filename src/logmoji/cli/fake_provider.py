@@ -15,9 +15,10 @@ def add_parser(subparsers: Any) -> None:
         help="run a fake OpenAI/Anthropic server on 127.0.0.1",
         description=(
             "Serve the OpenAI (chat completions, responses, embeddings) and Anthropic "
-            "(messages) wire formats on 127.0.0.1, with deterministic replies, usage, "
-            "rate-limit headers and fault injection (send the header 'x-fake-fault: "
-            "rate_limit', for example). Point any client at the printed URLs."
+            "(messages) wire formats on 127.0.0.1, with deterministic replies, tool "
+            "calls when tools are offered, usage, rate-limit headers and fault "
+            "injection (send the header 'x-fake-fault: rate_limit', for example). "
+            "Point any client at the printed URLs."
         ),
     )
     parser.add_argument("--port", type=int, default=8787, help="port to listen on (default 8787)")

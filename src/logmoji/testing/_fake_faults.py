@@ -9,6 +9,7 @@ answers with follows each API's own status codes, types and messages.
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 
 from ._fake_anthropic import anthropic_error
 from ._fake_openai import SERVER_ERROR_MESSAGE, openai_error
@@ -24,6 +25,7 @@ class Fault(enum.StrEnum):
     OVERLOADED = "overloaded"
     TIMEOUT = "timeout"
     CONTEXT_LENGTH = "context_length"
+    REQUEST_TIMEOUT = "request_timeout"
     STREAM_ERROR = "stream_error"
     DISCONNECT = "disconnect"
 
@@ -34,10 +36,35 @@ _DEFAULTS: dict[Fault, dict[str, float]] = {
     Fault.OVERLOADED: {},
     Fault.TIMEOUT: {"hang": 30.0},
     Fault.CONTEXT_LENGTH: {},
+    Fault.REQUEST_TIMEOUT: {},
     Fault.STREAM_ERROR: {"after": 3},
     Fault.DISCONNECT: {"after": 0},
 }
-_OPTIONAL = {Fault.SERVER_ERROR: {"retry_after"}, Fault.OVERLOADED: {"retry_after"}}
+_OPTIONAL = {
+    Fault.SERVER_ERROR: {"retry_after"},
+    Fault.OVERLOADED: {"retry_after"},
+    Fault.REQUEST_TIMEOUT: {"retry_after"},
+}
+STATUS_FAULTS = frozenset(
+    {
+        Fault.RATE_LIMIT,
+        Fault.SERVER_ERROR,
+        Fault.OVERLOADED,
+        Fault.CONTEXT_LENGTH,
+        Fault.REQUEST_TIMEOUT,
+    }
+)
+"""The faults answered with an error status, whose body ``body="none"`` can leave out."""
+
+
+@dataclass(frozen=True, slots=True)
+class FaultSpec:
+    """Hold a fault asked for, its parameters, and whether its error has no body."""
+
+    fault: Fault
+    params: dict[str, float]
+    bare: bool = False
+
 
 _FAULT_ERRORS: dict[str, tuple[int, str, str | None, str, int, str, str]] = {
     # fault: OpenAI status, type, code, message; Anthropic status, type, message
@@ -80,6 +107,15 @@ _FAULT_ERRORS: dict[str, tuple[int, str, str | None, str, int, str, str]] = {
         "invalid_request_error",
         "prompt is too long: 210000 tokens > 200000 maximum",
     ),
+    "request_timeout": (
+        408,
+        "timeout_error",
+        "request_timeout",
+        "Request timed out.",
+        408,
+        "timeout_error",
+        "Request timed out",
+    ),
 }
 
 
@@ -110,19 +146,36 @@ def fault_params(fault: Fault, given: dict[str, float]) -> dict[str, float]:
     return {**_DEFAULTS[fault], **given}
 
 
-def header_fault(headers: dict[str, str]) -> tuple[Fault, dict[str, float]] | None:
+def fault_body(fault: Fault, body: str) -> bool:
+    """Return whether ``fault``'s error is sent without a body (``body="none"``).
+
+    Raises:
+        ValueError: If ``body`` is not ``"json"`` or ``"none"``, or ``"none"`` is
+            asked of a fault that sends no error status.
+    """
+    if body not in ("json", "none"):
+        raise ValueError(f"body must be 'json' or 'none', not {body!r}")
+    if body == "none" and fault not in STATUS_FAULTS:
+        names = ", ".join(sorted(f.value for f in STATUS_FAULTS))
+        raise ValueError(f"only status faults ({names}) can drop their body, not {fault.value!r}")
+    return body == "none"
+
+
+def header_fault(headers: dict[str, str]) -> FaultSpec | None:
     """Return the fault a request's ``x-fake-fault`` headers ask for, with its parameters.
 
     ``x-fake-fault-times`` attempts (default 1) get the fault, counted with the
     SDKs' ``x-stainless-retry-count`` header; later retries get ``None``.
+    ``x-fake-fault-body: none`` sends a status fault's error without a body.
 
     Raises:
         ValueError: On an unknown fault or parameter, or a parameter that is no number.
     """
     kind = parse_fault(headers["x-fake-fault"])
+    bare = fault_body(kind, headers.get("x-fake-fault-body", "json"))
     given: dict[str, float] = {}
     for key, value in headers.items():
-        if key.startswith("x-fake-fault-"):
+        if key.startswith("x-fake-fault-") and key != "x-fake-fault-body":
             try:
                 given[key[13:].replace("-", "_")] = float(value)
             except ValueError:
@@ -130,7 +183,7 @@ def header_fault(headers: dict[str, str]) -> tuple[Fault, dict[str, float]] | No
     times = given.pop("times", 1)
     if int(headers.get("x-stainless-retry-count", "0")) >= times:
         return None
-    return kind, fault_params(kind, given)
+    return FaultSpec(kind, fault_params(kind, given), bare)
 
 
 def fault_error(

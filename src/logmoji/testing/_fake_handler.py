@@ -24,11 +24,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from . import _fake_anthropic as anthropic_wire
 from . import _fake_openai as openai_wire
-from ._fake_faults import Fault, fault_error, header_fault
+from ._fake_faults import Fault, FaultSpec, fault_error, header_fault
 from ._fake_http import Request, StreamPlan, hang, http_chunk, http_head, write_stream
 from ._fake_ratelimit import Budget, anthropic_headers, openai_headers, rate_limits
 from ._fake_schema import requested_schema, schema_chunks
 from ._fake_text import JSON, Generation, generate, request_token
+from ._fake_tools import plan_tool_calls
 
 if TYPE_CHECKING:
     from ._fake_provider import FakeLLMProvider
@@ -55,10 +56,9 @@ class RecordedRequest:
 
 @dataclass(slots=True)
 class _QueuedFault:
-    fault: Fault
+    spec: FaultSpec
     remaining: int
     provider: Provider | None
-    params: dict[str, float]
 
 
 @dataclass(slots=True)
@@ -95,7 +95,7 @@ def _reply(endpoint: str, gen: Generation, body: JSON) -> JSON:
     return anthropic_wire.message(gen)
 
 
-def _reply_stream(endpoint: str, gen: Generation, body: JSON) -> StreamPlan:
+def _reply_stream(endpoint: str, gen: Generation, body: JSON, delta_usage: str) -> StreamPlan:
     """Return the stream of a ``chat``, ``responses`` or ``messages`` reply."""
     if endpoint == "chat":
         options = body.get("stream_options")
@@ -103,7 +103,7 @@ def _reply_stream(endpoint: str, gen: Generation, body: JSON) -> StreamPlan:
         return openai_wire.chat_stream(gen, include_usage=include)
     if endpoint == "responses":
         return openai_wire.response_stream(gen, body)
-    return anthropic_wire.message_stream(gen)
+    return anthropic_wire.message_stream(gen, delta_usage=anthropic_wire.delta_usage(delta_usage))
 
 
 class Handler:
@@ -116,11 +116,9 @@ class Handler:
         self._budgets: dict[Provider, Budget] = {}
         self._numbers = itertools.count(1)
 
-    def enqueue(
-        self, fault: Fault, times: int, provider: Provider | None, params: dict[str, float]
-    ) -> None:
-        """Queue ``fault`` for the next ``times`` requests to ``provider`` (``None``: any)."""
-        queued = _QueuedFault(fault, times, provider, params)
+    def enqueue(self, spec: FaultSpec, times: int, provider: Provider | None) -> None:
+        """Queue a fault for the next ``times`` requests to ``provider`` (``None``: any)."""
+        queued = _QueuedFault(spec, times, provider)
         with self._lock:
             self._faults.append(queued)
 
@@ -154,7 +152,8 @@ class Handler:
             if not isinstance(ex.body, dict):
                 raise ValueError("We could not parse the JSON body of your request.")
             stream = ex.body.get("stream") is True and route[1] != "embeddings"
-            fault, params = self._pick_fault(ex, stream) or (None, {})
+            spec = self._pick_fault(ex, stream)
+            fault, params = (None, {}) if spec is None else (spec.fault, spec.params)
             if self._fake.latency > 0:
                 await asyncio.sleep(self._fake.latency)
             if fault is Fault.TIMEOUT:
@@ -163,26 +162,27 @@ class Handler:
             if fault is Fault.DISCONNECT and not (stream and params["after"] > 0):
                 return False
             if fault is not None and fault not in (Fault.STREAM_ERROR, Fault.DISCONNECT):
-                return await self._fault_response(writer, ex, fault, params)
+                assert spec is not None
+                return await self._fault_response(writer, ex, spec)
             return await self._answer(
                 writer, ex, token=token, endpoint=route[1], fault=fault, params=params
             )
         except ValueError as err:  # a request the real API would reject with 4xx
             return await self._error(writer, ex, 404 if route is None else 400, str(err))
 
-    def _pick_fault(self, ex: _Exchange, stream: bool) -> tuple[Fault, dict[str, float]] | None:
+    def _pick_fault(self, ex: _Exchange, stream: bool) -> FaultSpec | None:
         if "x-fake-fault" in ex.headers:
             return header_fault(ex.headers)
         with self._lock:
             for index, queued in enumerate(self._faults):
                 if queued.provider not in (None, ex.provider):
                     continue
-                if queued.fault is Fault.STREAM_ERROR and not stream:
+                if queued.spec.fault is Fault.STREAM_ERROR and not stream:
                     continue
                 queued.remaining -= 1
                 if queued.remaining <= 0:
                     del self._faults[index]
-                return queued.fault, queued.params
+                return queued.spec
         return None
 
     def _rate_headers(
@@ -209,13 +209,18 @@ class Handler:
         writer: asyncio.StreamWriter,
         ex: _Exchange,
         status: int,
-        body: JSON,
+        body: JSON | None,
         tokens: tuple[int, int] = (0, 0),
         *,
         exhausted: bool = False,
     ) -> bool:
-        payload = json.dumps(body, separators=(",", ":")).encode()
+        """Send ``body`` as JSON; ``None`` sends an empty body and no content type."""
         headers = self._rate_headers(ex, *tokens, exhausted=exhausted)
+        if body is None:
+            payload = b""
+            del headers[0]
+        else:
+            payload = json.dumps(body, separators=(",", ":")).encode()
         writer.write(http_head(status, headers, len(payload), ex.keep_alive) + payload)
         await writer.drain()
         return ex.keep_alive
@@ -231,9 +236,10 @@ class Handler:
         return await self._send(writer, ex, status, body)
 
     async def _fault_response(
-        self, writer: asyncio.StreamWriter, ex: _Exchange, fault: Fault, params: dict[str, float]
+        self, writer: asyncio.StreamWriter, ex: _Exchange, spec: FaultSpec
     ) -> bool:
-        retry = params.get("retry_after")
+        fault = spec.fault
+        retry = spec.params.get("retry_after")
         if retry is not None:
             ex.extra_headers.append(("retry-after-ms", str(round(retry * 1000))))
             ex.extra_headers.append(("retry-after", str(math.ceil(retry))))
@@ -245,7 +251,10 @@ class Handler:
             limit=self._fake.rate_limit_requests,
             retry=retry or 0.0,
         )
-        return await self._send(writer, ex, status, body, exhausted=fault is Fault.RATE_LIMIT)
+        exhausted = fault is Fault.RATE_LIMIT
+        return await self._send(
+            writer, ex, status, None if spec.bare else body, exhausted=exhausted
+        )
 
     async def _answer(
         self,
@@ -265,7 +274,8 @@ class Handler:
             result = openai_wire.embeddings(body, fake.seed)
             return await self._send(writer, ex, 200, result, (result["usage"]["prompt_tokens"], 0))
         model: str = body["model"]
-        reply_tokens = int(ex.headers.get("x-fake-reply-tokens", fake.reply_tokens))
+        asked = ex.headers
+        reply_tokens = int(asked.get("x-fake-reply-tokens", fake.reply_tokens))
         texts, limit = _prompt(endpoint, body)
         gen = generate(
             token=token,
@@ -274,12 +284,17 @@ class Handler:
             texts=texts,
             reply_tokens=reply_tokens,
             limit=limit,
-            cached_tokens=int(ex.headers.get("x-fake-cached-tokens", fake.cached_tokens)),
+            cached_tokens=int(asked.get("x-fake-cached-tokens", fake.cached_tokens)),
             reasoning=ex.provider == "openai" and model.startswith(openai_wire.REASONING_PREFIXES),
             created=int(time.time()),
+            cache_write_tokens=int(asked.get("x-fake-cache-write-tokens", fake.cache_write_tokens)),
         )
+        count = int(asked.get("x-fake-tool-calls", fake.tool_calls))
+        calls = plan_tool_calls(endpoint, body, token=token, count=count)
         schema = requested_schema(endpoint, body)
-        if schema is not None:  # the SDKs' parse(): JSON that fits the schema, not words
+        if calls:  # tools offered and not yet answered: call them instead of writing words
+            gen = dataclasses.replace(gen, chunks=(), tool_calls=calls, truncated=False)
+        elif schema is not None:  # the SDKs' parse(): JSON that fits the schema, not words
             gen = dataclasses.replace(gen, chunks=schema_chunks(schema), truncated=False)
         if body.get("stream") is not True:
             pace = len(gen.chunks) / fake.tokens_per_second if fake.tokens_per_second else 0.0
@@ -287,7 +302,8 @@ class Handler:
                 await asyncio.sleep(fake.ttft + pace)
             result = _reply(endpoint, gen, body)
             return await self._send(writer, ex, 200, result, (gen.prompt_tokens, gen.output_tokens))
-        plan = _reply_stream(endpoint, gen, body)
+        delta_usage = asked.get("x-fake-delta-usage", fake.anthropic_delta_usage)
+        plan = _reply_stream(endpoint, gen, body, delta_usage)
         headers = self._rate_headers(ex, gen.prompt_tokens, gen.output_tokens)
         headers[0] = ("content-type", "text/event-stream; charset=utf-8")
         headers.append(("cache-control", "no-cache"))

@@ -19,6 +19,7 @@ from typing import Any
 
 from ._fake_http import StreamPlan, sse
 from ._fake_text import JSON, Generation, content_text, message_list
+from ._fake_tools import ToolCall
 
 REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5")
 """OpenAI model name prefixes that report reasoning tokens."""
@@ -92,20 +93,39 @@ def _chat_envelope(gen: Generation, obj: str) -> JSON:
     }
 
 
+def _finish_reason(gen: Generation) -> str:
+    if gen.tool_calls:
+        return "tool_calls"
+    return "length" if gen.truncated else "stop"
+
+
+def _chat_tool_call(call: ToolCall, arguments: str, index: int | None = None) -> JSON:
+    where: JSON = {} if index is None else {"index": index}
+    function = {"name": call.name, "arguments": arguments}
+    return {**where, "id": f"call_{call.key}", "type": "function", "function": function}
+
+
 def chat_completion(gen: Generation) -> JSON:
-    """Return a non-streaming ``chat.completion`` body."""
+    """Return a non-streaming ``chat.completion`` body: text, or tool calls."""
     message: JSON = {"role": "assistant", "content": gen.text, "refusal": None, "annotations": []}
+    if gen.tool_calls:
+        message["content"] = None
+        message["tool_calls"] = [_chat_tool_call(c, c.arguments) for c in gen.tool_calls]
     choice = {
         "index": 0,
         "message": message,
         "logprobs": None,
-        "finish_reason": "length" if gen.truncated else "stop",
+        "finish_reason": _finish_reason(gen),
     }
     return {**_chat_envelope(gen, "chat.completion"), "choices": [choice], "usage": chat_usage(gen)}
 
 
 def chat_stream(gen: Generation, *, include_usage: bool) -> StreamPlan:
-    """Return ``chat.completion.chunk`` events, ending with a usage chunk if asked."""
+    """Return ``chat.completion.chunk`` events, ending with a usage chunk if asked.
+
+    Text comes as ``content`` deltas; tool calls as ``tool_calls`` deltas: each
+    call's index, id and name with empty arguments, then its argument fragments.
+    """
     envelope = _chat_envelope(gen, "chat.completion.chunk")
     usage_none: JSON = {"usage": None} if include_usage else {}
 
@@ -113,8 +133,25 @@ def chat_stream(gen: Generation, *, include_usage: bool) -> StreamPlan:
         choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
         return sse({**envelope, "choices": [choice], **usage_none})
 
-    head = chunk({"role": "assistant", "content": "", "refusal": None})
-    tail = chunk({}, "length" if gen.truncated else "stop")
+    def fragment(index: int, text: str) -> bytes:
+        return chunk({"tool_calls": [{"index": index, "function": {"arguments": text}}]})
+
+    if gen.tool_calls:
+        first = _chat_tool_call(gen.tool_calls[0], "", 0)
+        head = chunk({"role": "assistant", "content": None, "tool_calls": [first], "refusal": None})
+        deltas: list[bytes] = []
+        for index, call in enumerate(gen.tool_calls):
+            opening = (
+                b"" if index == 0 else chunk({"tool_calls": [_chat_tool_call(call, "", index)]})
+            )
+            deltas.extend(
+                (opening if at == 0 else b"") + fragment(index, text)
+                for at, text in enumerate(call.chunks)
+            )
+    else:
+        head = chunk({"role": "assistant", "content": "", "refusal": None})
+        deltas = [chunk({"content": text}) for text in gen.chunks]
+    tail = chunk({}, _finish_reason(gen))
     if include_usage:
         tail += sse({**envelope, "choices": [], "usage": chat_usage(gen)})
     error = openai_error(
@@ -122,7 +159,7 @@ def chat_stream(gen: Generation, *, include_usage: bool) -> StreamPlan:
     )
     return StreamPlan(
         head=head,
-        deltas=tuple(chunk({"content": text}) for text in gen.chunks),
+        deltas=tuple(deltas),
         tail=tail + b"data: [DONE]\n\n",
         error=sse(error),
     )
@@ -142,11 +179,24 @@ def _output_message(gen: Generation, status: str, content: list[JSON]) -> JSON:
     }
 
 
+def _function_call(call: ToolCall, *, done: bool) -> JSON:
+    return {
+        "id": f"fc_{call.key}",
+        "type": "function_call",
+        "status": "completed" if done else "in_progress",
+        "arguments": call.arguments if done else "",
+        "call_id": f"call_{call.key}",
+        "name": call.name,
+    }
+
+
 def response(gen: Generation, body: JSON, *, done: bool = True) -> JSON:
     """Return a Responses ``response`` object, finished or still in progress."""
     status = ("incomplete" if gen.truncated else "completed") if done else "in_progress"
     item_status = "incomplete" if gen.truncated else "completed"
     output = [_output_message(gen, item_status, [_output_text(gen.text)])] if done else []
+    if done and gen.tool_calls:
+        output = [_function_call(call, done=True) for call in gen.tool_calls]
     usage = {
         "input_tokens": gen.prompt_tokens,
         "input_tokens_details": {"cached_tokens": gen.cached_tokens, "cache_write_tokens": 0},
@@ -167,15 +217,15 @@ def response(gen: Generation, body: JSON, *, done: bool = True) -> JSON:
         "max_output_tokens": body.get("max_output_tokens"),
         "model": dated_model(gen.model),
         "output": output,
-        "parallel_tool_calls": True,
+        "parallel_tool_calls": body.get("parallel_tool_calls", True),
         "previous_response_id": body.get("previous_response_id"),
         "reasoning": {"effort": "medium" if reasoning else None, "summary": None},
         "service_tier": "default",
         "store": body.get("store", True),
         "temperature": body.get("temperature", 1.0),
         "text": {"format": {"type": "text"}},
-        "tool_choice": "auto",
-        "tools": [],
+        "tool_choice": body.get("tool_choice", "auto"),
+        "tools": body.get("tools") or [],
         "top_p": body.get("top_p", 1.0),
         "truncation": "disabled",
         "usage": usage if done else None,
@@ -185,34 +235,60 @@ def response(gen: Generation, body: JSON, *, done: bool = True) -> JSON:
 
 
 def response_stream(gen: Generation, body: JSON) -> StreamPlan:
-    """Return the Responses event sequence from ``response.created`` to completion."""
+    """Return the Responses event sequence from ``response.created`` to completion.
+
+    Text comes as one message item's ``output_text`` deltas; each tool call as
+    a ``function_call`` item: added, its argument deltas, done, item done.
+    """
     sequence = itertools.count()
-    item_id = f"msg_{gen.token}"
-    where: JSON = {"item_id": item_id, "output_index": 0, "content_index": 0}
 
     def event(kind: str, **fields: Any) -> bytes:
         return sse({"type": kind, "sequence_number": next(sequence), **fields}, kind)
 
     start = response(gen, body, done=False)
-    head = (
-        event("response.created", response=start)
-        + event("response.in_progress", response=start)
-        + event(
+    head = event("response.created", response=start) + event("response.in_progress", response=start)
+    final = response(gen, body)
+    if gen.tool_calls:
+        deltas: list[bytes] = []
+        tail = b""
+        for index, call in enumerate(gen.tool_calls):
+            where: JSON = {"item_id": f"fc_{call.key}", "output_index": index}
+            added = event(
+                "response.output_item.added",
+                output_index=index,
+                item=_function_call(call, done=False),
+            )
+            if index == 0:
+                head += added
+            else:
+                deltas[-1] += added
+            deltas.extend(
+                event("response.function_call_arguments.delta", **where, delta=text)
+                for text in call.chunks
+            )
+            done = event(
+                "response.function_call_arguments.done", **where, arguments=call.arguments
+            ) + event("response.output_item.done", output_index=index, item=final["output"][index])
+            if index == len(gen.tool_calls) - 1:
+                tail = done
+            else:
+                deltas[-1] += done
+    else:
+        where = {"item_id": f"msg_{gen.token}", "output_index": 0, "content_index": 0}
+        head += event(
             "response.output_item.added",
             output_index=0,
             item=_output_message(gen, "in_progress", []),
+        ) + event("response.content_part.added", **where, part=_output_text(""))
+        deltas = [
+            event("response.output_text.delta", **where, delta=text, logprobs=[])
+            for text in gen.chunks
+        ]
+        tail = (
+            event("response.output_text.done", **where, text=gen.text, logprobs=[])
+            + event("response.content_part.done", **where, part=_output_text(gen.text))
+            + event("response.output_item.done", output_index=0, item=final["output"][0])
         )
-        + event("response.content_part.added", **where, part=_output_text(""))
-    )
-    deltas = tuple(
-        event("response.output_text.delta", **where, delta=text, logprobs=[]) for text in gen.chunks
-    )
-    final = response(gen, body)
-    tail = (
-        event("response.output_text.done", **where, text=gen.text, logprobs=[])
-        + event("response.content_part.done", **where, part=_output_text(gen.text))
-        + event("response.output_item.done", output_index=0, item=final["output"][0])
-    )
     finished = "response.incomplete" if gen.truncated else "response.completed"
     tail += event(finished, response=final)
     error = {
@@ -223,7 +299,7 @@ def response_stream(gen: Generation, body: JSON) -> StreamPlan:
     }
     # numbered after the tail: the break-off point is only known when the stream is sent
     error_event = sse({"type": "error", "sequence_number": next(sequence), "error": error}, "error")
-    return StreamPlan(head=head, deltas=deltas, tail=tail, error=error_event)
+    return StreamPlan(head=head, deltas=tuple(deltas), tail=tail, error=error_event)
 
 
 def embeddings(body: JSON, seed: int) -> JSON:

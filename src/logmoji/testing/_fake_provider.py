@@ -10,7 +10,11 @@ async, talk to it exactly as they talk to the real APIs:
 
 Replies are deterministic; :mod:`logmoji.testing._fake_text` documents how text
 and token counts follow from the request. Every response carries a request id
-and rate-limit headers whose ``remaining`` counts down per request.
+and rate-limit headers whose ``remaining`` counts down per request. A request
+that offers function tools is answered with tool calls (``finish_reason=
+"tool_calls"``, ``stop_reason="tool_use"``, Responses ``function_call`` items),
+and once it carries the tool results, with words, so agent loops run;
+:mod:`logmoji.testing._fake_tools` has the rules.
 
 Faults (:class:`Fault`) are queued with :meth:`FakeLLMProvider.inject` and
 consumed first-in first-out by the next matching requests, or asked for by one
@@ -26,18 +30,40 @@ fault              response                                                param
 ``overloaded``     529 ``overloaded_error`` (OpenAI: 503)                  ``retry_after``
 ``timeout``        no answer; closes when the client leaves or at ``hang``  ``hang`` (30)
 ``context_length`` 400, the provider's context-window error
+``request_timeout`` 408 ``timeout_error``                                  ``retry_after``
 ``stream_error``   ``after`` text chunks, then the in-stream error event   ``after`` (3)
 ``disconnect``     close the socket, before the response or after chunks   ``after`` (0)
 =================  ======================================================  ====================
 
-``stream_error`` is only consumed by streaming requests. The headers
-``x-fake-cached-tokens`` and ``x-fake-reply-tokens`` override the constructor's
-``cached_tokens`` and ``reply_tokens`` for one request.
+``stream_error`` is only consumed by streaming requests. A status fault
+(``rate_limit``, ``server_error``, ``overloaded``, ``context_length``,
+``request_timeout``) given ``body="none"`` (header ``x-fake-fault-body: none``)
+sends its status and headers with an empty body and no content type, as some
+gateways do.
+
+Per-request headers override the constructor's options for one request:
+
+=============================  =========================  ====================================
+header                         option                     effect
+=============================  =========================  ====================================
+``x-fake-reply-tokens``        ``reply_tokens``           words per reply
+``x-fake-cached-tokens``       ``cached_tokens``          prompt tokens read from the cache
+``x-fake-cache-write-tokens``  ``cache_write_tokens``     Anthropic only: prompt tokens
+                                                          written to the cache
+                                                          (``cache_creation_input_tokens``)
+``x-fake-delta-usage``         ``anthropic_delta_usage``  ``output`` (default): Anthropic's
+                                                          ``message_delta`` usage has only
+                                                          ``output_tokens``; ``cumulative``:
+                                                          the input and cache counts too
+``x-fake-tool-calls``          ``tool_calls``             tool calls per reply when tools are
+                                                          offered (default 1; ``0``: words)
+=============================  =========================  ====================================
 
 This module is the API. The parts behind it: ``_fake_http`` (the HTTP/1.1
 server), ``_fake_handler`` (answering one request), ``_fake_faults``,
 ``_fake_ratelimit``, ``_fake_text`` (deterministic replies and token counts),
-and ``_fake_openai`` / ``_fake_anthropic`` (each API's bodies and SSE events).
+``_fake_schema`` (structured outputs), ``_fake_tools`` (tool calls), and
+``_fake_openai`` / ``_fake_anthropic`` (each API's bodies and SSE events).
 """
 
 from __future__ import annotations
@@ -46,9 +72,10 @@ import contextlib
 import importlib.util
 import signal
 import threading
-from typing import TYPE_CHECKING, Any, Self, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, Literal, Self, TypedDict, Unpack
 
-from ._fake_faults import Fault, fault_params, parse_fault
+from ._fake_anthropic import DeltaUsage, delta_usage
+from ._fake_faults import Fault, FaultSpec, fault_body, fault_params, parse_fault
 from ._fake_handler import Handler, Provider, RecordedRequest
 from ._fake_http import HTTPServer
 
@@ -69,6 +96,9 @@ class ProviderOptions(TypedDict, total=False):
     tokens_per_second: float | None
     reply_tokens: int
     cached_tokens: int
+    cache_write_tokens: int
+    anthropic_delta_usage: DeltaUsage
+    tool_calls: int
     seed: int
     rate_limit_requests: int
     rate_limit_tokens: int
@@ -92,6 +122,14 @@ class FakeLLMProvider:
             non-streaming answer waits ``latency + ttft + tokens / tokens_per_second``.
         reply_tokens: Words per reply (one word is one token).
         cached_tokens: Prompt tokens reported as read from the prompt cache.
+        cache_write_tokens: Prompt tokens Anthropic reports as written to the
+            prompt cache (``cache_creation_input_tokens``).
+        anthropic_delta_usage: What an Anthropic stream's ``message_delta``
+            usage carries: ``"output"`` (only ``output_tokens``; the input and
+            cache counts come in ``message_start``) or ``"cumulative"`` (all
+            counts again).
+        tool_calls: Tool calls per reply to a request that offers tools (0:
+            answer with words).
         seed: Varies replies and ids between providers.
         rate_limit_requests: Request limit reported in rate-limit headers.
         rate_limit_tokens: Token limit reported in rate-limit headers.
@@ -108,6 +146,9 @@ class FakeLLMProvider:
         tokens_per_second: float | None = None,
         reply_tokens: int = 24,
         cached_tokens: int = 0,
+        cache_write_tokens: int = 0,
+        anthropic_delta_usage: DeltaUsage = "output",
+        tool_calls: int = 1,
         seed: int = 0,
         rate_limit_requests: int = 1000,
         rate_limit_tokens: int = 1_000_000,
@@ -115,6 +156,8 @@ class FakeLLMProvider:
     ) -> None:
         if tokens_per_second is not None and tokens_per_second <= 0:
             raise ValueError("tokens_per_second must be positive; pass None for no pacing")
+        if min(reply_tokens, cached_tokens, cache_write_tokens, tool_calls) < 0:
+            raise ValueError("token counts and tool_calls must not be negative")
         self.host = host
         self.port = port
         self.latency = latency
@@ -122,6 +165,9 @@ class FakeLLMProvider:
         self.tokens_per_second = tokens_per_second
         self.reply_tokens = reply_tokens
         self.cached_tokens = cached_tokens
+        self.cache_write_tokens = cache_write_tokens
+        self.anthropic_delta_usage = delta_usage(anthropic_delta_usage)
+        self.tool_calls = tool_calls
         self.seed = seed
         self.rate_limit_requests = rate_limit_requests
         self.rate_limit_tokens = rate_limit_tokens
@@ -190,6 +236,7 @@ class FakeLLMProvider:
         *,
         times: int = 1,
         provider: Provider | None = None,
+        body: Literal["json", "none"] = "json",
         **params: float,
     ) -> None:
         """Queue ``fault`` for the next ``times`` matching requests.
@@ -198,17 +245,19 @@ class FakeLLMProvider:
             fault: A :class:`Fault` or its name.
             times: How many requests it hits.
             provider: ``"openai"`` or ``"anthropic"`` to hit only that API's requests.
+            body: ``"none"`` sends a status fault's error with an empty body.
             params: The fault's parameters (see the module docstring).
 
         Raises:
-            ValueError: On an unknown fault, provider or parameter, or ``times < 1``.
+            ValueError: On an unknown fault, provider, parameter or body, or ``times < 1``.
         """
         kind = parse_fault(fault)
         if provider not in (None, "openai", "anthropic"):
             raise ValueError(f"provider must be 'openai', 'anthropic' or None, not {provider!r}")
         if times < 1:
             raise ValueError(f"times must be at least 1, not {times}")
-        self._handler.enqueue(kind, times, provider, fault_params(kind, params))
+        spec = FaultSpec(kind, fault_params(kind, params), fault_body(kind, body))
+        self._handler.enqueue(spec, times, provider)
 
     def reset(self) -> None:
         """Forget queued faults, recorded requests and rate-limit usage."""

@@ -20,6 +20,12 @@ replies. The rules, which tests use to compute their expectations:
 * Cache: ``cached_tokens`` (capped at the prompt tokens) are reported as
   ``cached_tokens`` (OpenAI, included in the prompt tokens) or as
   ``cache_read_input_tokens`` (Anthropic, excluded from ``input_tokens``).
+  ``cache_write_tokens`` (capped at the prompt tokens left) are reported by
+  Anthropic only, as ``cache_creation_input_tokens`` (excluded from
+  ``input_tokens``); OpenAI does not report cache writes.
+* Tool calls: :mod:`logmoji.testing._fake_tools` says when a reply is tool
+  calls instead of words; each call costs one output token for its name plus
+  one per four-character chunk of its JSON arguments.
 
 :mod:`logmoji.testing._fake_openai` and :mod:`logmoji.testing._fake_anthropic`
 wrap a :class:`Generation` in each API's payloads.
@@ -31,7 +37,10 @@ import functools
 import hashlib
 import math
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+if TYPE_CHECKING:
+    from ._fake_tools import ToolCall
 
 JSON: TypeAlias = dict[str, Any]
 
@@ -61,6 +70,8 @@ class Generation:
     reasoning_tokens: int
     truncated: bool
     created: int
+    cache_write_tokens: int = 0
+    tool_calls: tuple[ToolCall, ...] = ()
 
     @property
     def text(self) -> str:
@@ -69,8 +80,9 @@ class Generation:
 
     @property
     def output_tokens(self) -> int:
-        """Return visible plus reasoning tokens, as the providers bill them."""
-        return len(self.chunks) + self.reasoning_tokens
+        """Return visible, tool-call and reasoning tokens, as the providers bill them."""
+        calls = sum(call.tokens for call in self.tool_calls)
+        return len(self.chunks) + calls + self.reasoning_tokens
 
 
 def request_token(seed: int, number: int) -> str:
@@ -115,21 +127,24 @@ def generate(
     cached_tokens: int,
     reasoning: bool,
     created: int,
+    cache_write_tokens: int = 0,
 ) -> Generation:
     """Build the deterministic reply to a prompt, truncated at ``limit`` tokens."""
     count = reply_tokens
     if isinstance(limit, int) and not isinstance(limit, bool) and 0 <= limit < reply_tokens:
         count = limit
     prompt = count_prompt_tokens(texts)
+    cached = max(0, min(cached_tokens, prompt))
     return Generation(
         token=token,
         model=model,
         chunks=_chunks("\x00".join([str(seed), model, *texts]), count),
         prompt_tokens=prompt,
-        cached_tokens=max(0, min(cached_tokens, prompt)),
+        cached_tokens=cached,
         reasoning_tokens=reply_tokens // 2 if reasoning else 0,
         truncated=count < reply_tokens,
         created=created,
+        cache_write_tokens=max(0, min(cache_write_tokens, prompt - cached)),
     )
 
 
