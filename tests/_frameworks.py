@@ -128,7 +128,8 @@ def _check(plain: Any, logged: Any, plain_logs: list[Any], logs: list[Any], fake
     usage = [server_usage(fake, r) for r in requests]
     runs = Runs(logged, endings(logs), requests, usage)
     assert llm_events(plain_logs) == [], "the plain run must log nothing"
-    assert logged == plain, "logmoji changed what the framework returned"
+    changed = differences(plain, logged)
+    assert logged == plain, f"logmoji changed what the framework returned: {changed}"
     assert requests, "the scenario sent no model request"
     assert len(runs.endings) == len(requests), (
         f"{len(requests)} model requests but {len(runs.endings)} endings: "
@@ -191,3 +192,19 @@ def without(value: Any, keys: frozenset[str]) -> Any:
     if isinstance(value, list | tuple):
         return [without(v, keys) for v in value]
     return value
+
+
+def differences(plain: Any, logged: Any, path: str = "") -> list[str]:
+    """Return where two nested results differ, as ``path: plain != logged`` lines."""
+    if isinstance(plain, dict) and isinstance(logged, dict):
+        keys = list(plain) + [k for k in logged if k not in plain]
+        return [
+            line for k in keys for line in differences(plain.get(k), logged.get(k), f"{path}.{k}")
+        ]
+    if isinstance(plain, list) and isinstance(logged, list) and len(plain) == len(logged):
+        return [
+            line
+            for i, (a, b) in enumerate(zip(plain, logged, strict=True))
+            for line in differences(a, b, f"{path}[{i}]")
+        ]
+    return [] if plain == logged else [f"{path or '.'}: {plain!r} != {logged!r}"]
