@@ -21,12 +21,11 @@ unstreamed, to the same fake provider, and its ``usage`` read.
 
 from __future__ import annotations
 
-import inspect
 import json
 import urllib.request
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import logmoji.llm
 from _sdk_calls import llm_events
@@ -84,6 +83,7 @@ class Runs:
 
 
 Scenario = Callable[[FakeLLMProvider, Wiring], Any]
+Hooks = Literal["global", "client"]
 
 
 def endings(logs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -142,13 +142,13 @@ def _check(plain: Any, logged: Any, plain_logs: list[Any], logs: list[Any], fake
     return runs
 
 
-def _hooks(kind: str) -> list[Instrumentation]:
+def _hooks(kind: Hooks) -> list[Instrumentation]:
     if kind == "client":
         return []
     return [logmoji.llm.instrument_openai(), logmoji.llm.instrument_anthropic()]
 
 
-def compare(scenario: Scenario, *, hooks: str = "global") -> Runs:
+def compare(scenario: Scenario, *, hooks: Hooks = "global") -> Runs:
     """Run a sync scenario without and with logmoji; check it and return the logged run."""
     with FakeLLMProvider() as fake, capture_logs() as plain_logs:
         plain = scenario(fake, Wiring(logged=False))
@@ -166,10 +166,9 @@ def compare(scenario: Scenario, *, hooks: str = "global") -> Runs:
 
 
 async def acompare(
-    scenario: Callable[[FakeLLMProvider, Wiring], Awaitable[Any]], *, hooks: str = "global"
+    scenario: Callable[[FakeLLMProvider, Wiring], Awaitable[Any]], *, hooks: Hooks = "global"
 ) -> Runs:
     """Run an async scenario without and with logmoji; check it and return the logged run."""
-    assert inspect.iscoroutinefunction(scenario)
     with FakeLLMProvider() as fake, capture_logs() as plain_logs:
         plain = await scenario(fake, Wiring(logged=False))
     with FakeLLMProvider() as fake:

@@ -13,7 +13,7 @@ from langchain_core.messages import BaseMessage
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel
 
-from _frameworks import ANTHROPIC_KEY, CLAUDE, GPT, OPENAI_KEY, Wiring, compare
+from _frameworks import ANTHROPIC_KEY, CLAUDE, GPT, OPENAI_KEY, Wiring, acompare, compare
 from logmoji.testing._fake_provider import FakeLLMProvider
 
 PROMPT = "Say something nice about the sea"
@@ -45,7 +45,8 @@ def _chat(kind: str, fake: FakeLLMProvider, **options: Any) -> Iterator[BaseChat
 
 def _seen(message: BaseMessage) -> BaseMessage:
     """Return a message as an application sees it, without langchain's random run id."""
-    assert message.id is None or message.id.startswith("lc_run-")
+    if message.id is None or not message.id.startswith("lc_run-"):
+        return message  # the provider's id (Responses API), the same in both runs
     return message.model_copy(update={"id": None})
 
 
@@ -157,3 +158,42 @@ def test_bind_tools_stream(kind: str) -> None:
 
     runs = compare(scenario)
     assert [e["tool_names"] for e in runs.endings] == [["get_weather"]]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_async(kind: str) -> None:
+    """astream and ainvoke return the same with logmoji, each logged once with server usage."""
+
+    async def scenario(fake: FakeLLMProvider, wiring: Wiring) -> Any:
+        with _chat(kind, fake) as chat:
+            chunks = [_seen(chunk) async for chunk in chat.astream(PROMPT)]
+            return chunks, _seen(await chat.ainvoke(PROMPT))
+
+    runs = await acompare(scenario)
+    assert [e["event"] for e in runs.endings] == [
+        "stream_completed",
+        f"{'chat' if kind == 'openai' else 'messages'}_request_completed",
+    ]
+    assert runs.logged_usage[1] == _usage(runs.result[1])
+
+
+def test_openai_responses_api() -> None:
+    """ChatOpenAI on the Responses API: invoke, stream and bound tools, each logged once."""
+
+    def scenario(fake: FakeLLMProvider, wiring: Wiring) -> Any:
+        with _chat("openai", fake, use_responses_api=True) as chat:
+            answer = _seen(chat.invoke(PROMPT))
+            chunks = [_seen(chunk) for chunk in chat.stream(PROMPT)]
+            call = _seen(chat.bind_tools([get_weather]).invoke("Weather in Paris?"))
+        return answer, chunks, call
+
+    runs = compare(scenario)
+    answer, _, call = runs.result
+    assert [e["event"] for e in runs.endings] == [
+        "responses_request_completed",
+        "stream_completed",
+        "responses_request_completed",
+    ]
+    assert [e.get("tool_names") for e in runs.endings] == [None, None, ["get_weather"]]
+    assert runs.logged_usage[0] == _usage(answer)
+    assert runs.logged_usage[2] == _usage(call)

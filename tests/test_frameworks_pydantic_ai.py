@@ -13,7 +13,7 @@ from pydantic_ai import Agent
 from pydantic_ai.messages import ModelMessagesTypeAdapter
 from pydantic_ai.models import Model
 from pydantic_ai.models.anthropic import AnthropicModel
-from pydantic_ai.models.openai import OpenAIChatModel
+from pydantic_ai.models.openai import OpenAIChatModel, OpenAIResponsesModel
 from pydantic_ai.providers.anthropic import AnthropicProvider
 from pydantic_ai.providers.openai import OpenAIProvider
 
@@ -30,9 +30,10 @@ VOLATILE = frozenset(
 @asynccontextmanager
 async def _model(kind: str, fake: FakeLLMProvider) -> AsyncIterator[Model]:
     """Yield a model of ``kind`` on an SDK client of ours, closed afterwards."""
-    if kind == "openai":
+    if kind.startswith("openai"):
         client: Any = openai.AsyncOpenAI(base_url=fake.openai_base_url, api_key=OPENAI_KEY)
-        model: Model = OpenAIChatModel(GPT, provider=OpenAIProvider(openai_client=client))
+        kinds = {"openai": OpenAIChatModel, "openai-responses": OpenAIResponsesModel}
+        model: Model = kinds[kind](GPT, provider=OpenAIProvider(openai_client=client))
     else:
         client = anthropic.AsyncAnthropic(base_url=fake.anthropic_base_url, api_key=ANTHROPIC_KEY)
         model = AnthropicModel(CLAUDE, provider=AnthropicProvider(anthropic_client=client))
@@ -62,7 +63,7 @@ def _weather_agent(model: Model, calls: list[str]) -> Agent[None, str]:
     return agent
 
 
-@pytest.mark.parametrize("kind", ["openai", "anthropic"])
+@pytest.mark.parametrize("kind", ["openai", "openai-responses", "anthropic"])
 async def test_run(kind: str) -> None:
     """agent.run answers the same with logmoji, whose one ending carries the server's usage."""
 
@@ -95,7 +96,7 @@ async def test_run_stream(kind: str) -> None:
     assert runs.totals() == (usage.input_tokens, usage.output_tokens)
 
 
-@pytest.mark.parametrize("kind", ["openai", "anthropic"])
+@pytest.mark.parametrize("kind", ["openai", "openai-responses", "anthropic"])
 async def test_tool_calling_agent(kind: str) -> None:
     """An agent that calls a tool then answers is logged once per model request, tools named."""
 
