@@ -27,6 +27,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from pydantic import BaseModel
+
 import logmoji.llm
 from _sdk_calls import llm_events
 from logmoji.llm.instrumentation import Instrumentation
@@ -200,7 +202,13 @@ def differences(plain: Any, logged: Any, path: str = "") -> list[str]:
         return [
             line for k in keys for line in differences(plain.get(k), logged.get(k), f"{path}.{k}")
         ]
-    if isinstance(plain, list) and isinstance(logged, list) and len(plain) == len(logged):
+    if isinstance(plain, BaseModel) and type(plain) is type(logged):
+        return differences(dict(plain), dict(logged), path)
+    if (
+        isinstance(plain, list | tuple)
+        and type(plain) is type(logged)
+        and len(plain) == len(logged)
+    ):
         return [
             line
             for i, (a, b) in enumerate(zip(plain, logged, strict=True))

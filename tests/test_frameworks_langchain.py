@@ -18,6 +18,8 @@ from logmoji.testing._fake_provider import FakeLLMProvider
 
 PROMPT = "Say something nice about the sea"
 KINDS = ["openai", "anthropic"]
+# Creation times, in the fake provider's whole seconds, may differ between the two runs.
+CLOCKS = frozenset({"created", "created_at"})
 
 
 class City(BaseModel):
@@ -44,10 +46,12 @@ def _chat(kind: str, fake: FakeLLMProvider, **options: Any) -> Iterator[BaseChat
 
 
 def _seen(message: BaseMessage) -> BaseMessage:
-    """Return a message as an application sees it, without langchain's random run id."""
-    if message.id is None or not message.id.startswith("lc_run-"):
-        return message  # the provider's id (Responses API), the same in both runs
-    return message.model_copy(update={"id": None})
+    """Return a message as an application sees it, without clocks and langchain's run id."""
+    metadata = {k: v for k, v in message.response_metadata.items() if k not in CLOCKS}
+    update: dict[str, Any] = {"response_metadata": metadata}
+    if message.id is not None and message.id.startswith("lc_run-"):
+        update["id"] = None  # random; a provider's id (Responses API) repeats and is kept
+    return message.model_copy(update=update)
 
 
 def _usage(message: Any) -> tuple[int, int]:
