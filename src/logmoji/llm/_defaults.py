@@ -22,7 +22,14 @@ if TYPE_CHECKING:
     from logmoji.llm.costs import CostTracker
     from logmoji.llm.monitor import PerformanceMonitor
 
-__all__ = ["configure", "cost_tracker", "default_observers", "llm_settings", "performance_monitor"]
+__all__ = [
+    "configure",
+    "cost_tracker",
+    "default_observers",
+    "llm_settings",
+    "performance_monitor",
+    "telemetry_observers",
+]
 
 
 class _State:
@@ -90,3 +97,8 @@ def default_observers() -> tuple[CallObserver, ...]:
         observers.append(performance_monitor())
     observers.extend(_State.telemetry)
     return tuple(observers)
+
+
+def telemetry_observers() -> tuple[CallObserver, ...]:
+    """Return the OpenTelemetry export's observers (empty while export is off)."""
+    return _State.telemetry
