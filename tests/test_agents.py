@@ -8,6 +8,7 @@ answers; the run's totals are checked against the calls' own logged events.
 from __future__ import annotations
 
 import asyncio
+import io
 import contextvars
 import json
 import math
@@ -377,3 +378,138 @@ class TestAnthropic:
         assert all(c["run_id"] == run.run_id for c in calls)
         assert_totals_match(ending, calls)
         assert events(logs, "tool_completed")[0]["tool_call_id"] == use.id
+
+
+class TestSpans:
+    """With OpenTelemetry export on, at the local OTLP receiver."""
+
+    @pytest.fixture
+    def rx(self, fake: FakeLLMProvider) -> Iterator[Any]:
+        """Export to a fresh OTLP receiver, with content capture on."""
+        from _otlp_receiver import OTLPReceiver
+        import logmoji
+        from logmoji import LoggingConfig, TelemetryConfig
+        from logmoji.logger.config import LLMConfig, OTelConfig
+        from logmoji.setup import setup_telemetry
+
+        fake.reset()
+        with OTLPReceiver() as receiver:
+            setup_telemetry(
+                TelemetryConfig(
+                    service_name="agents-tests",
+                    logging=LoggingConfig(stream=io.StringIO()),
+                    llm=LLMConfig(capture_content=True),
+                    otel=OTelConfig(endpoint=receiver.endpoint),
+                ),
+                environ={},
+            )
+            yield receiver
+            logmoji.reset()  # stop exporting before the receiver closes
+
+    def test_run_tree(self, rx: Any, fake: FakeLLMProvider) -> None:
+        """invoke_agent holds the calls and execute_tool; conversation, agent and settings on them."""
+        import logmoji.otel
+
+        client = fake.openai_client(max_retries=0)
+        with instrument(client), agent_run("support", conversation_id="conv-7") as run:
+            messages: list[Any] = [
+                {"role": "system", "content": "Be brief."},
+                {"role": "user", "content": "Weather in Oslo?"},
+            ]
+            first = client.chat.completions.create(
+                model=MODEL, messages=messages, tools=TOOLS, temperature=0.3, max_tokens=64
+            )
+            call = first.choices[0].message.tool_calls[0]  # type: ignore[index]
+            with track_tool("get_weather", tool_call_id=call.id, arguments={"city": "Oslo"}):
+                pass
+            messages += [
+                first.choices[0].message.model_dump(exclude_none=True),
+                {"role": "tool", "tool_call_id": call.id, "content": "sunny"},
+            ]
+            client.chat.completions.create(model=MODEL, messages=messages, seed=3, stop=["END"])
+        client.close()
+        assert logmoji.otel.force_flush(5.0)
+        spans = rx.spans()
+        (agent,) = [s for s in spans if s["name"] == "invoke_agent support"]
+        (tool,) = [s for s in spans if s["name"] == "execute_tool get_weather"]
+        chats = [s for s in spans if s["name"] == f"chat {MODEL}"]
+        assert len(chats) == 2
+        assert agent["parent_span_id"] == ""
+        for child in (tool, *chats):
+            assert child["trace_id"] == agent["trace_id"]
+            assert child["parent_span_id"] == agent["span_id"]
+            assert child["attributes"]["gen_ai.conversation.id"] == "conv-7"
+            assert child["attributes"]["gen_ai.agent.name"] == "support"
+        attrs = agent["attributes"]
+        assert attrs["gen_ai.operation.name"] == "invoke_agent"
+        assert (attrs["gen_ai.agent.name"], attrs["gen_ai.conversation.id"]) == (
+            "support",
+            "conv-7",
+        )
+        assert attrs["logmoji.agent.run_id"] == run.run_id
+        assert attrs["logmoji.agent.model_calls"] == 2
+        assert attrs["gen_ai.usage.input_tokens"] == sum(
+            c["attributes"]["gen_ai.usage.input_tokens"] for c in chats
+        )
+        tattrs = tool["attributes"]
+        assert tattrs["gen_ai.operation.name"] == "execute_tool"
+        assert (tattrs["gen_ai.tool.name"], tattrs["gen_ai.tool.call.id"]) == (
+            "get_weather",
+            call.id,
+        )
+        assert "Oslo" in tattrs["gen_ai.tool.call.arguments"]
+        first_span, second_span = sorted(chats, key=lambda s: s["start"])
+        one = first_span["attributes"]
+        assert (one["gen_ai.request.temperature"], one["gen_ai.request.max_tokens"]) == (0.3, 64)
+        two = second_span["attributes"]
+        assert (two["gen_ai.request.seed"], two["gen_ai.request.stop_sequences"]) == (3, ["END"])
+        assert json.loads(one["gen_ai.system_instructions"]) == [
+            {"type": "text", "content": "Be brief."}
+        ]
+        assert json.loads(one["gen_ai.input.messages"]) == [
+            {"role": "user", "parts": [{"type": "text", "content": "Weather in Oslo?"}]}
+        ]
+        (definition,) = json.loads(one["gen_ai.tool.definitions"])
+        assert (definition["type"], definition["name"]) == ("function", "get_weather")
+        assert json.loads(one["gen_ai.output.messages"])[0]["parts"][0]["type"] == "tool_call"
+        response = json.loads(two["gen_ai.input.messages"])[-1]
+        assert response == {
+            "role": "tool",
+            "parts": [{"type": "tool_call_response", "id": call.id, "response": "sunny"}],
+        }
+        assert json.loads(two["gen_ai.output.messages"])[0]["parts"][0]["type"] == "text"
+
+    def test_failed_tool_span(self, rx: Any) -> None:
+        """A failed tool's span and its run's have error status and error.type."""
+        import logmoji.otel
+
+        with pytest.raises(KeyError), agent_run("support"), track_tool("lookup"):
+            raise KeyError("missing")
+        assert logmoji.otel.force_flush(5.0)
+        spans = {s["name"]: s for s in rx.spans()}
+        for name in ("invoke_agent support", "execute_tool lookup"):
+            assert spans[name]["status_code"] == 2
+            assert spans[name]["attributes"]["error.type"] == "KeyError"
+
+
+class TestCaptureSwitch:
+    @pytest.mark.parametrize(
+        ("environ", "expected"),
+        [
+            ({}, False),
+            ({"OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "true"}, True),
+            ({"OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "false"}, False),
+            (
+                {
+                    "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "true",
+                    "LOGMOJI_CAPTURE_CONTENT": "off",
+                },
+                False,
+            ),
+        ],
+    )
+    def test_otel_variable(self, environ: dict[str, str], expected: bool) -> None:
+        """OpenTelemetry's capture variable turns capture on unless logmoji's own says otherwise."""
+        from logmoji.logger.config import LLMConfig
+
+        assert LLMConfig().resolve(environ).capture_content is expected

@@ -98,7 +98,7 @@ def summarize(
     items: list[object],
     capture: bool,
     settings: Mapping[str, object] | None = None,
-    content: Mapping[str, str] | None = None,
+    captured: Mapping[str, str] | None = None,
 ) -> Prompt:
     """Summarize a prompt made of ``items`` (messages, input items or strings).
 
@@ -121,5 +121,5 @@ def summarize(
         estimate=estimate_texts(texts, len(items), name),
         text="\n".join(_line(item) for item in items) if capture else None,
         settings=settings,
-        content=content,
+        content=captured,
     )

@@ -25,7 +25,18 @@ logmoji field                   GenAI attribute                          on
 Tool calls a response asked for are always on the span as
 ``logmoji.llm.tool_call_count`` and ``logmoji.llm.tool_names``; their
 arguments go out only with content capture, inside ``gen_ai.output.messages``
-(the conventions' opt-in attribute) as ``tool_call`` parts.
+(the conventions' opt-in attribute) as ``tool_call`` parts, beside the
+answer's ``text`` part. Content capture also sets ``gen_ai.input.messages``,
+``gen_ai.system_instructions`` and ``gen_ai.tool.definitions`` from the
+request (:mod:`logmoji.llm._content`), and the request's settings are always
+there: ``gen_ai.request.temperature``, ``max_tokens``, ``top_p``, ``seed``,
+``stop_sequences``.
+
+Agent runs and tool executions (:mod:`logmoji.llm.agents`) are
+``invoke_agent {name}`` and ``execute_tool {name}`` spans with
+``gen_ai.agent.name``, ``gen_ai.conversation.id``, ``gen_ai.tool.name``,
+``gen_ai.tool.call.id`` (and, captured, ``gen_ai.tool.call.arguments`` /
+``result``); a call inside a run carries the run's agent and conversation.
 
 Input tokens include cached ones and output tokens include reasoning ones, as
 the conventions ask. Operations: ``chat``, ``responses`` (OpenAI's Responses
@@ -246,24 +257,28 @@ def _server_attributes(record: CallRecord, out: dict[str, AttributeValue]) -> No
 
 
 def _tool_attributes(fields: Mapping[str, Any], out: dict[str, AttributeValue]) -> None:
-    """Add the tool calls of a call's ending event (arguments only when captured)."""
+    """Add the tool calls of a call's ending event, and its captured output message."""
     names = fields.get("tool_names")
-    if not isinstance(names, list) or not names:
-        return
-    out["logmoji.llm.tool_call_count"] = len(names)
-    out["logmoji.llm.tool_names"] = tuple(str(name) for name in names)
-    captured = fields.get("tool_calls")
-    if not isinstance(captured, list):
-        return
+    if isinstance(names, list) and names:
+        out["logmoji.llm.tool_call_count"] = len(names)
+        out["logmoji.llm.tool_names"] = tuple(str(name) for name in names)
     parts: list[dict[str, object]] = []
     text = fields.get("response")
     if isinstance(text, str) and text:
         parts.append({"type": "text", "content": text})
-    for call in captured:
-        if isinstance(call, Mapping):
-            parts.append(
-                {"type": "tool_call", "name": call.get("name"), "arguments": call.get("arguments")}
-            )
+    captured = fields.get("tool_calls")
+    if isinstance(captured, list):
+        for call in captured:
+            if isinstance(call, Mapping):
+                parts.append(
+                    {
+                        "type": "tool_call",
+                        "name": call.get("name"),
+                        "arguments": call.get("arguments"),
+                    }
+                )
+    if not parts:  # nothing captured (capture off, or an empty answer)
+        return
     message: dict[str, object] = {"role": "assistant", "parts": parts}
     reason = fields.get("finish_reason")
     if isinstance(reason, str):
