@@ -8,8 +8,8 @@ answers; the run's totals are checked against the calls' own logged events.
 from __future__ import annotations
 
 import asyncio
-import io
 import contextvars
+import io
 import json
 import math
 import ssl
@@ -386,8 +386,8 @@ class TestSpans:
     @pytest.fixture
     def rx(self, fake: FakeLLMProvider) -> Iterator[Any]:
         """Export to a fresh OTLP receiver, with content capture on."""
-        from _otlp_receiver import OTLPReceiver
         import logmoji
+        from _otlp_receiver import OTLPReceiver
         from logmoji import LoggingConfig, TelemetryConfig
         from logmoji.logger.config import LLMConfig, OTelConfig
         from logmoji.setup import setup_telemetry
@@ -407,7 +407,7 @@ class TestSpans:
             logmoji.reset()  # stop exporting before the receiver closes
 
     def test_run_tree(self, rx: Any, fake: FakeLLMProvider) -> None:
-        """invoke_agent holds the calls and execute_tool; conversation, agent and settings on them."""
+        """invoke_agent holds the calls and execute_tool; they carry conversation and agent."""
         import logmoji.otel
 
         client = fake.openai_client(max_retries=0)
