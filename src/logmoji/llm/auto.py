@@ -1,9 +1,11 @@
-"""Auto-instrumentation: instrument the OpenAI and Anthropic SDKs as soon as a program imports them.
+"""Auto-instrumentation: instrument the SDKs and agent frameworks as soon as a program imports them.
 
 :func:`enable` installs a post-import hook: when ``openai`` or ``anthropic``
 is imported (now or later), :func:`~logmoji.llm.instrument_openai` /
 :func:`~logmoji.llm.instrument_anthropic` run, so every client the program
-creates is instrumented. Programs that never import an SDK pay nothing.
+creates is instrumented; when an agent framework is (``agents``, the OpenAI
+Agents SDK; ``langchain_core``), its :mod:`logmoji.llm.frameworks` module
+reports its runs and tools. Programs that import none of them pay nothing.
 ``logmoji run`` uses it; call it yourself at start-up for the same effect.
 """
 
@@ -21,6 +23,8 @@ from typing import Any, ClassVar
 __all__ = ["disable", "enable"]
 
 _SDKS = ("openai", "anthropic")
+# Top-level package of a framework -> its module in logmoji.llm.frameworks.
+_FRAMEWORKS = {"agents": "openai_agents", "langchain_core": "langchain"}
 
 
 class _State:
@@ -31,6 +35,13 @@ class _State:
 
 def _instrument(name: str) -> None:
     try:
+        framework = _FRAMEWORKS.get(name)
+        if framework is not None:
+            if name == "agents" and not hasattr(sys.modules.get(name), "add_trace_processor"):
+                return  # a package called "agents" that is not the OpenAI Agents SDK
+            module = importlib.import_module(f"logmoji.llm.frameworks.{framework}")
+            _State.handles.append(module.instrument())
+            return
         module = importlib.import_module("logmoji.llm.instrumentation")
         _State.handles.append(getattr(module, f"instrument_{name}")())
     except Exception as exc:  # the program must run even if instrumenting fails
@@ -94,8 +105,11 @@ class _Finder(importlib.abc.MetaPathFinder):
         return None
 
 
-def enable(sdks: Sequence[str] = _SDKS) -> None:
-    """Instrument ``sdks`` when they are imported (at once, if they already are)."""
+def enable(sdks: Sequence[str] = _SDKS, *, frameworks: bool = True) -> None:
+    """Instrument ``sdks`` (and, with ``frameworks``, the agent frameworks) when imported.
+
+    What is imported already is instrumented at once.
+    """
     unknown = set(sdks) - set(_SDKS)
     if unknown:
         raise ValueError(f"auto-instrumentation knows {', '.join(_SDKS)}, not {sorted(unknown)}")
@@ -103,7 +117,7 @@ def enable(sdks: Sequence[str] = _SDKS) -> None:
         if _State.finder is not None:
             return
         waiting = []
-        for name in sdks:
+        for name in [*sdks, *(_FRAMEWORKS if frameworks else ())]:
             if name in sys.modules:
                 _instrument(name)
             else:
