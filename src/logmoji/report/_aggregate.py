@@ -27,6 +27,7 @@ from logmoji.report._calls import (
     error_category,
     infer_provider,
 )
+from logmoji.report._runs import RUN_PREFIX, RunsAccumulator
 
 __all__ = ["DEFAULT_GROUP_BY", "Accumulator", "Group", "canonical_timestamp"]
 
@@ -163,6 +164,7 @@ class Accumulator:
         self.per_minute: dict[str, int] = {}
         self.failed_per_minute: dict[str, int] = {}
         self._names: dict[bytes, tuple[Outcome | None, bool]] = {}
+        self.runs = RunsAccumulator(("agent",) if by == DEFAULT_GROUP_BY else by)
 
     # One flat loop on purpose: a helper call per line would cost a tenth of the time.
     def feed(self, lines: list[bytes]) -> None:  # noqa: PLR0915
@@ -201,6 +203,10 @@ class Accumulator:
                 other += 1
                 continue
             name = line[opening + 1 : closing]
+            if name.startswith(RUN_PREFIX):  # an agent run's ending: the runs view's
+                self.runs.feed(line)
+                other += 1
+                continue
             try:
                 outcome, proven = names[name]
             except KeyError:
@@ -344,6 +350,7 @@ class Accumulator:
 
     def merge(self, other: Accumulator) -> None:
         """Add ``other``'s counts to these."""
+        self.runs.merge(other.runs)
         for key, group in other.groups.items():
             mine = self.groups.get(key)
             if mine is None:
