@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,8 +17,17 @@ from logmoji.testing import FakeLLMProvider
 TOOLS = [{"type": "function", "function": {"name": "search", "parameters": {"type": "object"}}}]
 
 
+@agent_run("support", conversation_id="c2")
+def give_up(client: openai.OpenAI) -> None:
+    """A run that makes one call, then fails."""
+    client.chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]
+    )
+    raise RuntimeError("gave up")
+
+
 @pytest.fixture(scope="module")
-def log_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def log_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Write a JSON log of five runs: three 'support' (one failed), two 'triage'."""
     path = tmp_path_factory.mktemp("runs") / "app.jsonl"
     with path.open("w", encoding="utf-8") as out, FakeLLMProvider() as fake:
@@ -43,14 +51,11 @@ def log_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
                         )
                         with track_tool("search"):
                             pass
-            with pytest.raises(RuntimeError), agent_run("support", conversation_id="c2"):
-                client.chat.completions.create(
-                    model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]
-                )
-                raise RuntimeError("gave up")
+            with pytest.raises(RuntimeError, match="gave up"):
+                give_up(client)
         client.close()
         setup_telemetry(TelemetryConfig(logging=LoggingConfig(stream=io.StringIO())), environ={})
-    yield path
+    return path
 
 
 class TestRunsView:
