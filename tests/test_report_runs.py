@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import openai
 import pytest
 
 from logmoji import LoggingConfig, TelemetryConfig
