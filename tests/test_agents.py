@@ -513,3 +513,22 @@ class TestCaptureSwitch:
         from logmoji.logger.config import LLMConfig
 
         assert LLMConfig().resolve(environ).capture_content is expected
+
+
+class TestReadme:
+    def test_agents_snippet_runs(self) -> None:
+        """The README's Agents example runs as written and logs a run with its tool."""
+        from pathlib import Path
+
+        readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+        section = readme.split("## Agents", 1)[1]
+        code = section.split("```python\n", 1)[1].split("```", 1)[0]
+        with capture_logs() as logs:
+            exec(compile(code, "README.md", "exec"), {})
+        assert [e["event"] for e in logs] == [
+            "agent_run_started",
+            "tool_started",
+            "tool_completed",
+            "agent_run_completed",
+        ]
+        assert logs[-1]["conversation_id"] == "ticket-42"
