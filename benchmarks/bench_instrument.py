@@ -32,6 +32,7 @@ Run: ``python benchmarks/bench_instrument.py`` (``--quick`` for a short run).
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 import re
 import statistics
@@ -49,9 +50,12 @@ from _harness import compare, table
 
 import logmoji
 from logmoji import LoggingConfig, TelemetryConfig, get_logger, setup_telemetry
-from logmoji.llm._call import Call
+from logmoji.llm._call import Call, Outcome
+from logmoji.llm._defaults import default_observers
 from logmoji.llm._openai import CHAT, ChatTracker
+from logmoji.llm._runs import RunState, current_run
 from logmoji.llm._runtime import Runtime, Settings
+from logmoji.llm.agents import agent_run
 from logmoji.llm.instrumentation import instrument
 from logmoji.llm.streams import _watch
 
@@ -194,6 +198,35 @@ def per_chunk(ns: dict[str, float], case: str, baseline: str = "bare") -> float:
     return (long - short) / (LONG - SHORT)
 
 
+def call_in_memory() -> Callable[[], object]:
+    """Return one instrumented call's bookkeeping (start, end, events, cost) without HTTP."""
+    rt = Runtime("openai", Settings(observers=default_observers()), get_logger("llm.openai"), "")
+    prompt = CHAT.prompt({"model": "gpt-4o", "messages": MESSAGES}, False)
+
+    def run() -> object:
+        call = Call(rt, "chat", prompt, stream=False)
+        call.start()
+        call.completed(Outcome(prompt_tokens=12, completion_tokens=24, response_model="gpt-4o"))
+        return call
+
+    return run
+
+
+def run_cases_for(call: Callable[[], object]) -> dict[str, Callable[[], object]]:
+    """Return the same call made in a context without a run and in one inside an agent run."""
+    outside = contextvars.copy_context()
+    inside = contextvars.copy_context()
+    inside.run(agent_run("bench").__enter__)  # left open: every call below is inside it
+    # The run's accounting alone, without its fields (run_id, agent) on the call's lines.
+    totals = contextvars.copy_context()
+    totals.run(current_run.set, RunState("bench", "0123456789abcdef", None, None))
+    return {
+        "outside": lambda: outside.run(call),
+        "inside": lambda: inside.run(call),
+        "totals": lambda: totals.run(call),
+    }
+
+
 def main() -> None:
     """Run every case and print the table."""
     quick = "--quick" in sys.argv
@@ -222,6 +255,11 @@ def main() -> None:
         replay_cases = {"bare": plain(replay_bare), "instrumented": plain(replay_client)}
         replay_wall = compare(replay_cases, number=calls * 2, repeats=repeats)
         replay_cpu = compare_cpu(replay_cases, number=calls * 2, repeats=repeats)
+        run_cases = run_cases_for(plain(replay_client))
+        run_cpu = compare_cpu(run_cases, number=calls * 2, repeats=repeats)
+        memory_cpu = compare_cpu(
+            run_cases_for(call_in_memory()), number=calls * 20, repeats=repeats * 3
+        )
         bare_loop, watched_loop = watcher(chunks)
         loop_ns = compare({"bare": bare_loop, "watched": watched_loop}, number=50, repeats=repeats)
         bare.close()
@@ -256,6 +294,23 @@ def main() -> None:
             ns(replay_wall["instrumented"] - replay_wall["bare"]),
             ns(replay_cpu["instrumented"] - replay_cpu["bare"]),
             f"{replay_cpu['instrumented'] / replay_cpu['bare']:.3f}× in CPU",
+        ),
+        ("replayed call, outside a run", "", ns(run_cpu["outside"]), ""),
+        ("replayed call, inside an agent run", "", ns(run_cpu["inside"]), ""),
+        ("  added by the run", "", ns(run_cpu["inside"] - run_cpu["outside"]), "over HTTP"),
+        ("call bookkeeping, outside a run", "", ns(memory_cpu["outside"]), "no HTTP"),
+        ("call bookkeeping, inside a run", "", ns(memory_cpu["inside"]), "no HTTP"),
+        (
+            "  added by the run's totals",
+            "",
+            ns(memory_cpu["totals"] - memory_cpu["outside"]),
+            "target ≤ 3,000 ns",
+        ),
+        (
+            "  added by the run, with its fields",
+            "",
+            ns(memory_cpu["inside"] - memory_cpu["outside"]),
+            "run_id, agent on each line",
         ),
         (
             f"stream of {LONG}, bare",

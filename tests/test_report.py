@@ -719,6 +719,7 @@ class TestJson:
             "groups",
             "timeline",
             "latency_buckets_ms",
+            "runs",
         ]
         assert data["schema"] == "logmoji.report/1"
         assert data["groups"][1]["group"] == {"provider": "openai", "model": "gpt-4o"}

@@ -4,9 +4,10 @@
 (or, with ``live=True``, uses the real OpenAI and Anthropic APIs), instruments
 the real ``openai`` and ``anthropic`` clients, and runs a scripted workload:
 a model load and local inference, token counting, chat (plain and streamed),
-the responses API, embeddings, Anthropic messages (plain and streamed), a
-cache miss then hit, a 429 that succeeds on retry, failures of every kind
-(rate limit, timeout, context length, server error), a batch of 20 requests
+the responses API, embeddings, Anthropic messages (plain and streamed), an
+agent run with a tool call, a cache miss then hit, a 429 that succeeds on
+retry, failures of every kind (rate limit, timeout, context length, server
+error), a batch of 20 requests
 at concurrency 5, and a short training loop. It logs to the console and to a
 JSON-lines file, and ends with the performance metrics and the cost summary.
 ``logmoji demo`` then prints the usage report of that file.
@@ -134,6 +135,45 @@ def _calls(clients: DemoClients, out: IO[str]) -> None:
     ) as anthropic_stream:
         for _text in anthropic_stream.text_stream:
             pass
+
+
+def _agent(clients: DemoClients, out: IO[str]) -> None:
+    """One agent run: the model asks for a tool, the tool runs, the model answers."""
+    import json
+
+    from logmoji.llm import agent_run, track_tool
+
+    _step(out, "An agent run: the model asks for a tool, the tool runs, the model answers")
+    tools: Any = [
+        {
+            "type": "function",
+            "function": {
+                "name": "get_weather",
+                "description": "The weather of a city.",
+                "parameters": {
+                    "type": "object",
+                    "properties": {"city": {"type": "string"}},
+                    "required": ["city"],
+                },
+            },
+        }
+    ]
+
+    @track_tool("get_weather")
+    def get_weather(city: str) -> str:
+        return f"sunny, 21°C in {city}"
+
+    with agent_run("weather-assistant", conversation_id="demo-conversation"):
+        messages: list[Any] = _messages("What is the weather in Oslo?")
+        first = clients.openai.chat.completions.create(
+            model=OPENAI_MODEL, messages=messages, tools=tools
+        )
+        message = first.choices[0].message
+        messages.append(message.model_dump(exclude_none=True))
+        for call in message.tool_calls or []:
+            city = json.loads(call.function.arguments or "{}").get("city", "Oslo")
+            messages.append({"role": "tool", "tool_call_id": call.id, "content": get_weather(city)})
+        clients.openai.chat.completions.create(model=OPENAI_MODEL, messages=messages, tools=tools)
 
 
 def _cache(clients: DemoClients, out: IO[str]) -> None:
@@ -323,6 +363,7 @@ def run_demo(
         with _clients(live, stream) as clients:
             bind_contextvars(user_id="alice")
             _calls(clients, stream)
+            _agent(clients, stream)
             _cache(clients, stream)
             if not live:
                 _faults(clients, stream)

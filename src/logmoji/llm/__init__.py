@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from logmoji.llm._defaults import cost_tracker, default_observers, performance_monitor
     from logmoji.llm._record import CallObserver, CallRecord
+    from logmoji.llm.agents import AgentRun, ToolExecution, agent_run, track_tool
     from logmoji.llm.batch import BatchProcessor, BatchResult, RequestOutcome
     from logmoji.llm.cache import CacheStats, ResponseCache
     from logmoji.llm.costs import Budget, CostTracker, ModelPrice, PriceTier, UsageSummary
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from logmoji.llm.tokens import TokenEstimate, estimate_tokens
 
 _WHERE = {
+    "AgentRun": "agents",
     "BatchProcessor": "batch",
     "BatchResult": "batch",
     "Budget": "costs",
@@ -55,8 +57,10 @@ _WHERE = {
     "ResponseCache": "cache",
     "Snapshot": "monitor",
     "TokenEstimate": "tokens",
+    "ToolExecution": "agents",
     "TrainingRun": "lifecycle",
     "UsageSummary": "costs",
+    "agent_run": "agents",
     "classify_error": "errors",
     "cost_tracker": "_defaults",
     "default_observers": "_defaults",
@@ -69,10 +73,12 @@ _WHERE = {
     "parse_rate_limit_headers": "ratelimits",
     "performance_monitor": "_defaults",
     "track_model_load": "lifecycle",
+    "track_tool": "agents",
     "track_training": "lifecycle",
 }
 
 __all__ = [
+    "AgentRun",
     "BatchProcessor",
     "BatchResult",
     "Budget",
@@ -93,8 +99,10 @@ __all__ = [
     "ResponseCache",
     "Snapshot",
     "TokenEstimate",
+    "ToolExecution",
     "TrainingRun",
     "UsageSummary",
+    "agent_run",
     "classify_error",
     "cost_tracker",
     "default_observers",
@@ -107,6 +115,7 @@ __all__ = [
     "parse_rate_limit_headers",
     "performance_monitor",
     "track_model_load",
+    "track_tool",
     "track_training",
 ]
 

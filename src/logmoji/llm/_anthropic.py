@@ -20,8 +20,9 @@ from typing import Any
 import orjson
 
 from logmoji.llm._call import Call, Outcome, Prompt, ToolCall
+from logmoji.llm._content import messages_content
 from logmoji.llm._hooks import Routes, hook_client
-from logmoji.llm._operation import Operation, get_field, summarize
+from logmoji.llm._operation import Operation, get_field, request_settings, summarize
 from logmoji.llm._patches import Patches
 from logmoji.llm._runtime import Runtime
 from logmoji.llm.streams import StreamTracker
@@ -147,7 +148,13 @@ class Messages(Operation):
         system = body.get("system")
         if isinstance(system, str | list) and system:
             items.insert(0, {"role": "system", "content": system})
-        return summarize(body.get("model"), items, capture)
+        return summarize(
+            body.get("model"),
+            items,
+            capture,
+            request_settings(body),
+            messages_content(body) if capture else None,
+        )
 
     def outcome(self, result: Any, capture: bool) -> Outcome:
         """Read a ``Message``."""

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from logmoji.llm._record import CallRecord
+from logmoji.llm._runs import RunState, current_run
 from logmoji.llm._runtime import CallScope, Runtime
 from logmoji.llm.errors import classify_error
 from logmoji.llm.ratelimits import (
@@ -51,6 +52,8 @@ class Prompt:
     chars: int
     estimate: TokenEstimate
     text: str | None = None
+    settings: Mapping[str, object] | None = None
+    content: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +138,7 @@ class Call:
         "request_id",
         "retries",
         "rt",
+        "run",
         "scopes",
         "started_at",
         "stream",
@@ -152,6 +156,7 @@ class Call:
         self.retries = 0
         self.rate_logged = False
         self.scopes: tuple[CallScope, ...] = ()
+        self.run: RunState | None = current_run.get()
 
     def _emit(self, level: str, event: str, fields: dict[str, object]) -> None:
         """Log one event of the call, inside its scopes if it has any."""
@@ -195,12 +200,18 @@ class Call:
             fields["estimated_prompt_tokens"] = prompt.estimate.count
             fields["token_estimate"] = prompt.estimate.method
             fields["stream"] = self.stream
+            if prompt.settings:
+                fields.update(prompt.settings)
             if self.rt.server_address is not None:
                 fields["server_address"] = self.rt.server_address
                 fields["server_port"] = self.rt.server_port
             if prompt.text is not None:
                 fields["prompt"] = truncate(prompt.text, self.rt.settings.max_content_chars)
             self._emit("info", f"{self.operation}_request_started", fields)
+            if self.scopes:
+                if prompt.content:
+                    fields.update(prompt.content)
+                self.rt.note_scopes(self.scopes, "request_started", fields)
             self.started_at = self.rt.settings.clock()
         except Exception as exc:  # logging must not stop the request
             self.rt.internal_error("start", exc)
@@ -289,7 +300,7 @@ class Call:
         fields["server_address"] = self.rt.server_address
         fields["server_port"] = self.rt.server_port
         record = None
-        if self.rt.settings.observers:
+        if self.rt.settings.observers or self.run is not None:
             duration = fields.get("duration_ms")
             ttft = fields.get("ttft_ms")
             record = self._record(
@@ -299,7 +310,10 @@ class Call:
                 success=category is None,
                 error_category=category,
             )
-            fields.update(self.rt.observe(record))
+            if self.rt.settings.observers:
+                fields.update(self.rt.observe(record))
+            if self.run is not None:
+                self.run.add_call(record, fields.get("cost_usd"))
         fields = _drop_none(fields)
         self._emit(level, event, fields)
         self._end_scopes(record, fields)

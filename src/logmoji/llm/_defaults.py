@@ -32,6 +32,7 @@ __all__ = [
     "instrument_settings",
     "llm_settings",
     "performance_monitor",
+    "telemetry_observers",
 ]
 
 
@@ -147,3 +148,8 @@ def instrument_settings(
         observers=tuple(observers),
         clock=clock,
     )
+
+
+def telemetry_observers() -> tuple[CallObserver, ...]:
+    """Return the OpenTelemetry export's observers (empty while export is off)."""
+    return _State.telemetry

@@ -18,8 +18,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from logmoji.llm._call import Call, Outcome, Prompt, ToolCall
+from logmoji.llm._content import chat_content, responses_content
 from logmoji.llm._hooks import Routes, hook_client
-from logmoji.llm._operation import Operation, get_field, summarize
+from logmoji.llm._operation import Operation, get_field, request_settings, summarize
 from logmoji.llm._patches import Patches
 from logmoji.llm._runtime import Runtime
 from logmoji.llm.streams import StreamTracker
@@ -242,7 +243,13 @@ class Chat(Operation):
 
     def prompt(self, body: Mapping[str, Any], capture: bool) -> Prompt:
         """Summarize ``messages``."""
-        return summarize(body.get("model"), _items(body.get("messages")), capture)
+        return summarize(
+            body.get("model"),
+            _items(body.get("messages")),
+            capture,
+            request_settings(body),
+            chat_content(body) if capture else None,
+        )
 
     def prepare(self, body: Mapping[str, Any]) -> tuple[Mapping[str, Any], bool]:
         """Ask a stream for its usage when the caller did not; hide that chunk then."""
@@ -288,7 +295,13 @@ class Responses(Operation):
         instructions = body.get("instructions")
         if isinstance(instructions, str):
             items.insert(0, {"role": "system", "content": instructions})
-        return summarize(body.get("model"), items, capture)
+        return summarize(
+            body.get("model"),
+            items,
+            capture,
+            request_settings(body),
+            responses_content(body) if capture else None,
+        )
 
     def outcome(self, result: Any, capture: bool) -> Outcome:
         """Read a ``Response``."""

@@ -16,7 +16,19 @@ from logmoji.llm._call import Call, Outcome, Prompt
 from logmoji.llm.streams import StreamTracker
 from logmoji.llm.tokens import estimate_texts, iter_text
 
-__all__ = ["Operation", "get_field", "summarize"]
+__all__ = ["Operation", "get_field", "request_settings", "summarize"]
+
+# Request parameters that are settings of the call, and the field each is logged as.
+_SETTINGS = (
+    ("temperature", "temperature"),
+    ("max_tokens", "max_tokens"),
+    ("max_completion_tokens", "max_tokens"),
+    ("max_output_tokens", "max_tokens"),
+    ("top_p", "top_p"),
+    ("seed", "seed"),
+    ("stop", "stop_sequences"),
+    ("stop_sequences", "stop_sequences"),
+)
 
 
 class Operation:
@@ -54,7 +66,40 @@ def _line(item: object) -> str:
     return f"{role}: {text}" if isinstance(role, str) else text
 
 
-def summarize(model: object, items: list[object], capture: bool) -> Prompt:
+def request_settings(body: Mapping[str, Any]) -> dict[str, object] | None:
+    """Return a request's sampling settings as log fields; ``None`` when it sets none.
+
+    ``temperature``, ``max_tokens`` (also from ``max_completion_tokens`` and
+    ``max_output_tokens``), ``top_p``, ``seed`` and ``stop_sequences`` (a
+    single ``stop`` string becomes a list of one).
+    """
+    out: dict[str, object] | None = None
+    for key, name in _SETTINGS:
+        value = body.get(key)
+        if value is None or isinstance(value, bool):
+            continue
+        if name == "stop_sequences":
+            if isinstance(value, str):
+                value = [value]
+            elif not (isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)):
+                continue
+            else:
+                value = list(value)
+        elif not isinstance(value, int | float):
+            continue
+        if out is None:
+            out = {}
+        out[name] = value
+    return out
+
+
+def summarize(
+    model: object,
+    items: list[object],
+    capture: bool,
+    settings: Mapping[str, object] | None = None,
+    captured: Mapping[str, str] | None = None,
+) -> Prompt:
     """Summarize a prompt made of ``items`` (messages, input items or strings).
 
     Counts messages and characters and estimates tokens; keeps the text only
@@ -75,4 +120,6 @@ def summarize(model: object, items: list[object], capture: bool) -> Prompt:
         chars=sum(map(len, texts)),
         estimate=estimate_texts(texts, len(items), name),
         text="\n".join(_line(item) for item in items) if capture else None,
+        settings=settings,
+        content=captured,
     )

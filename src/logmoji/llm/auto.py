@@ -1,11 +1,14 @@
-"""Auto-instrumentation: instrument the LLM SDKs as soon as a program imports them.
+"""Auto-instrumentation: instrument the SDKs and agent frameworks as soon as a program imports them.
 
 :func:`enable` installs a post-import hook: when ``openai``, ``anthropic`` or
 ``google.genai`` is imported (now or later), :func:`~logmoji.llm.instrument_openai` /
 :func:`~logmoji.llm.instrument_anthropic` / :func:`~logmoji.llm.instrument_google`
-run, so every client the program creates is instrumented. The hook matches
-full module names, so ``google.genai`` is caught when its own module runs, not
-when another ``google`` package is imported. Programs that never import an SDK pay nothing.
+run, so every client the program creates is instrumented; when an agent
+framework is (``agents``, the OpenAI Agents SDK; ``langchain_core``), its
+:mod:`logmoji.llm.frameworks` module reports its runs and tools. The hook
+matches full module names, so ``google.genai`` is caught when its own module
+runs, not when another ``google`` package is imported. Programs that import
+none of them pay nothing.
 ``logmoji run`` uses it; call it yourself at start-up for the same effect.
 """
 
@@ -28,6 +31,8 @@ _FUNCTIONS = {
     "anthropic": "instrument_anthropic",
     "google.genai": "instrument_google",
 }
+# Top-level package of a framework -> its module in logmoji.llm.frameworks.
+_FRAMEWORKS = {"agents": "openai_agents", "langchain_core": "langchain"}
 
 
 class _State:
@@ -38,6 +43,13 @@ class _State:
 
 def _instrument(name: str) -> None:
     try:
+        framework = _FRAMEWORKS.get(name)
+        if framework is not None:
+            if name == "agents" and not hasattr(sys.modules.get(name), "add_trace_processor"):
+                return  # a package called "agents" that is not the OpenAI Agents SDK
+            module = importlib.import_module(f"logmoji.llm.frameworks.{framework}")
+            _State.handles.append(module.instrument())
+            return
         module = importlib.import_module("logmoji.llm.instrumentation")
         _State.handles.append(getattr(module, _FUNCTIONS[name])())
     except Exception as exc:  # the program must run even if instrumenting fails
@@ -101,8 +113,11 @@ class _Finder(importlib.abc.MetaPathFinder):
         return None
 
 
-def enable(sdks: Sequence[str] = _SDKS) -> None:
-    """Instrument ``sdks`` when they are imported (at once, if they already are)."""
+def enable(sdks: Sequence[str] = _SDKS, *, frameworks: bool = True) -> None:
+    """Instrument ``sdks`` (and, with ``frameworks``, the agent frameworks) when imported.
+
+    What is imported already is instrumented at once.
+    """
     unknown = set(sdks) - set(_SDKS)
     if unknown:
         raise ValueError(f"auto-instrumentation knows {', '.join(_SDKS)}, not {sorted(unknown)}")
@@ -110,7 +125,7 @@ def enable(sdks: Sequence[str] = _SDKS) -> None:
         if _State.finder is not None:
             return
         waiting = []
-        for name in sdks:
+        for name in [*sdks, *(_FRAMEWORKS if frameworks else ())]:
             if name in sys.modules:
                 _instrument(name)
             else:

@@ -7,6 +7,9 @@ field                      environment variable          default
 ``performance_monitoring`` ``LOGMOJI_MONITOR``           on
 ``capture_content``        ``LOGMOJI_CAPTURE_CONTENT``   off
 =========================  ============================  =======
+
+When ``LOGMOJI_CAPTURE_CONTENT`` is not set, OpenTelemetry's own switch,
+``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true``, turns capture on.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from logmoji.logger._checks import check_type as _check_type
 from logmoji.logger._checks import parse_bool as _parse_bool
 
 __all__ = ["LLMConfig", "ResolvedLLMConfig"]
+
+_OTEL_CAPTURE = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +80,10 @@ class LLMConfig:
         return ResolvedLLMConfig(
             cost_tracking=flag(self.cost_tracking, "LOGMOJI_COSTS", True),
             performance_monitoring=flag(self.performance_monitoring, "LOGMOJI_MONITOR", True),
-            capture_content=flag(self.capture_content, "LOGMOJI_CAPTURE_CONTENT", False),
+            capture_content=flag(
+                self.capture_content,
+                "LOGMOJI_CAPTURE_CONTENT",
+                flag(None, _OTEL_CAPTURE, False) if _OTEL_CAPTURE in environ else False,
+            ),
             max_content_chars=self.max_content_chars,
         )

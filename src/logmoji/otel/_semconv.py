@@ -25,7 +25,18 @@ logmoji field                   GenAI attribute                          on
 Tool calls a response asked for are always on the span as
 ``logmoji.llm.tool_call_count`` and ``logmoji.llm.tool_names``; their
 arguments go out only with content capture, inside ``gen_ai.output.messages``
-(the conventions' opt-in attribute) as ``tool_call`` parts.
+(the conventions' opt-in attribute) as ``tool_call`` parts, beside the
+answer's ``text`` part. Content capture also sets ``gen_ai.input.messages``,
+``gen_ai.system_instructions`` and ``gen_ai.tool.definitions`` from the
+request (:mod:`logmoji.llm._content`), and the request's settings are always
+there: ``gen_ai.request.temperature``, ``max_tokens``, ``top_p``, ``seed``,
+``stop_sequences``.
+
+Agent runs and tool executions (:mod:`logmoji.llm.agents`) are
+``invoke_agent {name}`` and ``execute_tool {name}`` spans with
+``gen_ai.agent.name``, ``gen_ai.conversation.id``, ``gen_ai.tool.name``,
+``gen_ai.tool.call.id`` (and, captured, ``gen_ai.tool.call.arguments`` /
+``result``); a call inside a run carries the run's agent and conversation.
 
 Input tokens include cached ones and output tokens include reasoning ones, as
 the conventions ask. Operations: ``chat``, ``responses`` (OpenAI's Responses
@@ -45,6 +56,8 @@ from opentelemetry.util.types import AttributeValue
 from logmoji.llm._record import CallRecord
 
 __all__ = [
+    "AGENT_NAME",
+    "CONVERSATION_ID",
     "COST",
     "DURATION",
     "DURATION_BUCKETS",
@@ -56,11 +69,15 @@ __all__ = [
     "TOKEN_TYPE",
     "TOKEN_USAGE",
     "TTFC_BUCKETS",
+    "agent_end_attributes",
+    "agent_span_attributes",
     "call_attributes",
     "end_attributes",
     "event_attributes",
     "metric_attributes",
     "operation_name",
+    "request_attributes",
+    "run_attributes",
 ]
 
 PROVIDER = "gen_ai.provider.name"
@@ -78,6 +95,8 @@ REQUEST_STREAM = "gen_ai.request.stream"
 RESPONSE_TTFC = "gen_ai.response.time_to_first_chunk"
 ERROR_TYPE = "error.type"
 TOKEN_TYPE = "gen_ai.token.type"
+AGENT_NAME = "gen_ai.agent.name"
+CONVERSATION_ID = "gen_ai.conversation.id"
 
 DURATION = "gen_ai.client.operation.duration"
 TOKEN_USAGE = "gen_ai.client.token.usage"
@@ -240,24 +259,28 @@ def _server_attributes(record: CallRecord, out: dict[str, AttributeValue]) -> No
 
 
 def _tool_attributes(fields: Mapping[str, Any], out: dict[str, AttributeValue]) -> None:
-    """Add the tool calls of a call's ending event (arguments only when captured)."""
+    """Add the tool calls of a call's ending event, and its captured output message."""
     names = fields.get("tool_names")
-    if not isinstance(names, list) or not names:
-        return
-    out["logmoji.llm.tool_call_count"] = len(names)
-    out["logmoji.llm.tool_names"] = tuple(str(name) for name in names)
-    captured = fields.get("tool_calls")
-    if not isinstance(captured, list):
-        return
+    if isinstance(names, list) and names:
+        out["logmoji.llm.tool_call_count"] = len(names)
+        out["logmoji.llm.tool_names"] = tuple(str(name) for name in names)
     parts: list[dict[str, object]] = []
     text = fields.get("response")
     if isinstance(text, str) and text:
         parts.append({"type": "text", "content": text})
-    for call in captured:
-        if isinstance(call, Mapping):
-            parts.append(
-                {"type": "tool_call", "name": call.get("name"), "arguments": call.get("arguments")}
-            )
+    captured = fields.get("tool_calls")
+    if isinstance(captured, list):
+        for call in captured:
+            if isinstance(call, Mapping):
+                parts.append(
+                    {
+                        "type": "tool_call",
+                        "name": call.get("name"),
+                        "arguments": call.get("arguments"),
+                    }
+                )
+    if not parts:  # nothing captured (capture off, or an empty answer)
+        return
     message: dict[str, object] = {"role": "assistant", "parts": parts}
     reason = fields.get("finish_reason")
     if isinstance(reason, str):
@@ -279,4 +302,99 @@ def metric_attributes(
     _server_attributes(record, out)
     if with_error and _failed(record):
         out[ERROR_TYPE] = _error_type(record, fields)
+    return out
+
+
+# Request settings of a call's started event, and the GenAI attribute of each.
+_REQUEST_SETTINGS = (
+    ("temperature", "gen_ai.request.temperature", (int, float)),
+    ("max_tokens", "gen_ai.request.max_tokens", int),
+    ("top_p", "gen_ai.request.top_p", (int, float)),
+    ("seed", "gen_ai.request.seed", int),
+)
+# Captured content, already in the conventions' JSON shape (see logmoji.llm._content).
+_CONTENT = ("gen_ai.input.messages", "gen_ai.system_instructions", "gen_ai.tool.definitions")
+# A run's or a tool's ending fields, and their attributes.
+_AGENT_COUNTS = (
+    ("input_tokens", INPUT_TOKENS),
+    ("output_tokens", OUTPUT_TOKENS),
+    ("cached_tokens", CACHE_READ_TOKENS),
+    ("model_calls", "logmoji.agent.model_calls"),
+    ("failed_calls", "logmoji.agent.failed_calls"),
+    ("tool_executions", "logmoji.agent.tool_executions"),
+    ("failed_tool_executions", "logmoji.agent.failed_tool_executions"),
+)
+
+
+def run_attributes(agent: str, conversation_id: str | None) -> dict[str, AttributeValue]:
+    """Return the attributes that tie a span to the agent run it happens in."""
+    out: dict[str, AttributeValue] = {AGENT_NAME: agent}
+    if conversation_id is not None:
+        out[CONVERSATION_ID] = conversation_id
+    return out
+
+
+def request_attributes(fields: Mapping[str, Any]) -> dict[str, AttributeValue]:
+    """Return the request settings (and captured content) of a call's started event."""
+    out: dict[str, AttributeValue] = {}
+    for key, name, kind in _REQUEST_SETTINGS:
+        value = fields.get(key)
+        if isinstance(value, kind) and not isinstance(value, bool):
+            out[name] = value
+    stop = fields.get("stop_sequences")
+    if isinstance(stop, list | tuple) and all(isinstance(s, str) for s in stop):
+        out["gen_ai.request.stop_sequences"] = tuple(stop)
+    for name in _CONTENT:
+        value = fields.get(name)
+        if type(value) is str:
+            out[name] = value
+    return out
+
+
+def agent_span_attributes(
+    operation: str, name: str, fields: Mapping[str, Any]
+) -> dict[str, AttributeValue]:
+    """Return the attributes an ``invoke_agent`` or ``execute_tool`` span starts with."""
+    out: dict[str, AttributeValue] = {OPERATION: operation}
+    if operation == "execute_tool":
+        out["gen_ai.tool.name"] = name
+        out["gen_ai.tool.type"] = "function"
+        call_id = fields.get("tool_call_id")
+        if type(call_id) is str:
+            out["gen_ai.tool.call.id"] = call_id
+        arguments = fields.get("arguments")
+        if type(arguments) is str:
+            out["gen_ai.tool.call.arguments"] = arguments
+    else:
+        out[AGENT_NAME] = name
+    for key, attribute in (
+        ("conversation_id", CONVERSATION_ID),
+        ("run_id", "logmoji.agent.run_id"),
+        ("parent_run_id", "logmoji.agent.parent_run_id"),
+    ):
+        value = fields.get(key)
+        if type(value) is str:
+            out[attribute] = value
+    return out
+
+
+def agent_end_attributes(fields: Mapping[str, Any], *, failed: bool) -> dict[str, AttributeValue]:
+    """Return what a run's or a tool's ending adds to its span: totals, result, error."""
+    out: dict[str, AttributeValue] = {}
+    for key, name in _AGENT_COUNTS:
+        value = fields.get(key)
+        if _count(value):
+            out[name] = value
+    cost = fields.get("cost_usd")
+    if isinstance(cost, int | float) and not isinstance(cost, bool):
+        out["logmoji.llm.cost_usd"] = float(cost)
+    result = fields.get("result")
+    if type(result) is str:
+        out["gen_ai.tool.call.result"] = result
+    if failed:
+        error_type = fields.get("error_type")
+        out[ERROR_TYPE] = error_type if type(error_type) is str else "_OTHER"
+        error = fields.get("error")
+        if type(error) is str:
+            out["logmoji.error"] = error
     return out

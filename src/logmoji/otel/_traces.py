@@ -32,8 +32,17 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from opentelemetry.util.types import AttributeValue
 
 from logmoji.llm._record import CallRecord
+from logmoji.llm._runs import current_run
 from logmoji.logger.redact import SecretTextMasker
-from logmoji.otel._semconv import call_attributes, end_attributes, operation_name
+from logmoji.otel._semconv import (
+    agent_end_attributes,
+    agent_span_attributes,
+    call_attributes,
+    end_attributes,
+    operation_name,
+    request_attributes,
+    run_attributes,
+)
 
 __all__ = ["SpanObserver", "add_trace_context"]
 
@@ -87,7 +96,10 @@ class _SpanScope:
         return _Attached(self._context)
 
     def note(self, event: str, fields: Mapping[str, object]) -> None:
-        """Add a ``logmoji.retry`` span event for each retry the SDK makes."""
+        """Set the request's settings (and captured content); add a ``logmoji.retry`` per retry."""
+        if event == "request_started":
+            self._span.set_attributes(request_attributes(fields))
+            return
         if event != "request_retried":
             return
         attributes: dict[str, AttributeValue] = {}
@@ -120,6 +132,43 @@ class _SpanScope:
         return self._masker.mask(text) if self._masker is not None else text
 
 
+class _AgentSpan:
+    """An agent run's or a tool's span: current while its body runs, ended with its event."""
+
+    __slots__ = ("_context", "_masker", "_span", "_token")
+
+    def __init__(self, span: trace.Span, masker: SecretTextMasker | None) -> None:
+        self._span = span
+        self._masker = masker
+        self._context = trace.set_span_in_context(span)
+        self._token: object = None
+
+    def attach(self) -> None:
+        """Make the span current: the calls and tools inside become its children."""
+        self._token = otel_context.attach(self._context)
+
+    def detach(self) -> None:
+        """Restore the context that was current before :meth:`attach`."""
+        if self._token is not None:
+            token, self._token = self._token, None
+            otel_context.detach(token)  # type: ignore[arg-type]
+
+    def end(self, fields: Mapping[str, object], *, failed: bool) -> None:
+        """Set the totals or the error of the ending event and end the span."""
+        span = self._span
+        span.set_attributes(agent_end_attributes(fields, failed=failed))
+        if failed:
+            label = fields.get("error")
+            message = fields.get("error_message")
+            text = label if isinstance(label, str) else "error"
+            if isinstance(message, str) and message:
+                text = f"{text}: {message[:300]}"
+            if self._masker is not None:
+                text = self._masker.mask(text)
+            span.set_status(Status(StatusCode.ERROR, text))
+        span.end()
+
+
 class SpanObserver:
     """Open a client span per instrumented LLM call; an observer for ``instrument()``.
 
@@ -143,10 +192,29 @@ class SpanObserver:
         if self.closed:
             return None
         start_ns = time.time_ns()
+        attributes = call_attributes(provider, operation, model)
+        run = current_run.get()
+        if run is not None:
+            attributes.update(run_attributes(run.agent, run.conversation_id))
         span = self._tracer.start_span(
             f"{operation_name(operation)} {model}",
             kind=SpanKind.CLIENT,
-            attributes=call_attributes(provider, operation, model),
+            attributes=attributes,
             start_time=start_ns,
         )
         return _SpanScope(span, start_ns, self._masker)
+
+    def start_agent_span(
+        self, operation: str, name: str, fields: Mapping[str, object]
+    ) -> _AgentSpan | None:
+        """Start an ``invoke_agent {name}`` or ``execute_tool {name}`` span under the current."""
+        if self.closed:
+            return None
+        attributes = agent_span_attributes(operation, name, fields)
+        run = current_run.get()
+        if run is not None and operation == "execute_tool":
+            attributes.update(run_attributes(run.agent, run.conversation_id))
+        span = self._tracer.start_span(
+            f"{operation} {name}", kind=SpanKind.INTERNAL, attributes=attributes
+        )
+        return _AgentSpan(span, self._masker)

@@ -27,6 +27,7 @@ from logmoji.report._calls import (
     error_category,
     infer_provider,
 )
+from logmoji.report._runs import RUN_PREFIX, RunsAccumulator
 
 __all__ = ["DEFAULT_GROUP_BY", "Accumulator", "Group", "canonical_timestamp"]
 
@@ -170,6 +171,7 @@ class Accumulator:
         self.per_second: dict[str, int] | None = {}
         self.failed_per_second: dict[str, int] | None = {}
         self._names: dict[bytes, tuple[Outcome | None, bool]] = {}
+        self.runs = RunsAccumulator(("agent",) if by == DEFAULT_GROUP_BY else by)
 
     # One flat loop on purpose: a helper call per line would cost a tenth of the time.
     def feed(self, lines: list[bytes]) -> None:  # noqa: PLR0915
@@ -208,6 +210,10 @@ class Accumulator:
                 other += 1
                 continue
             name = line[opening + 1 : closing]
+            if name.startswith(RUN_PREFIX):  # an agent run's ending: the runs view's
+                self.runs.feed(line)
+                other += 1
+                continue
             try:
                 outcome, proven = names[name]
             except KeyError:
@@ -361,6 +367,7 @@ class Accumulator:
 
     def merge(self, other: Accumulator) -> None:
         """Add ``other``'s counts to these."""
+        self.runs.merge(other.runs)
         for key, group in other.groups.items():
             mine = self.groups.get(key)
             if mine is None:

@@ -7,7 +7,7 @@ when
 2. it has a ``model`` field holding a non-empty string; and
 3. its event is not a lifecycle or batch event: it does not start with
    ``model_load``, ``model_unload``, ``model_download``, ``training``,
-   ``fine_tuning``, ``batch_`` or ``cache_``.
+   ``fine_tuning``, ``batch_``, ``cache_``, ``agent_run`` or ``tool_``.
 
 So the instrumentation's ``chat_request_completed``, ``messages_request_failed``,
 ``stream_completed``, ``stream_cancelled``... count, and so do hand-written
@@ -56,6 +56,8 @@ EXCLUDED_PREFIXES: tuple[str, ...] = (
     "fine_tuning",
     "batch_",
     "cache_",
+    "agent_run",
+    "tool_",
 )
 
 _IDENTIFIER = re.compile(r"[a-z][a-z0-9_.:-]{0,63}")

@@ -15,6 +15,11 @@ which stay stable within ``"schema": "logmoji.report/1"``::
     groups:   [<summary> + group: {field: value}]  (most requests first)
     timeline: bucket_seconds, buckets: [{start, requests, failed}]
     latency_buckets_ms: upper bounds of the latency histogram buckets
+    runs:     null, or group_by, groups: [{group, runs, failed, model_calls,
+              tool_executions, input_tokens, output_tokens, cost_usd,
+              duration_ms: {count, mean, p50, p95, p99, max}}],
+              most_expensive / slowest: [{run_id, agent, conversation_id,
+              cost_usd, duration_ms, model_calls, failed}]  (agent runs)
 
     <summary>: requests, succeeded, failed, cancelled, error_rate,
         errors: {category: count}, input_tokens, output_tokens, cached_tokens,
@@ -34,7 +39,10 @@ import math
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from logmoji.report._runs import RunsView
 
 __all__ = [
     "LATENCY_EDGES_MS",
@@ -210,6 +218,7 @@ class Report:
     bucket_seconds: int = 60
     timeline: tuple[TimeBucket, ...] = ()
     sources: tuple[str, ...] = ()
+    runs: RunsView | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON form documented in this module."""
@@ -245,4 +254,5 @@ class Report:
                 ],
             },
             "latency_buckets_ms": list(LATENCY_EDGES_MS),
+            "runs": None if self.runs is None else self.runs.to_dict(),
         }

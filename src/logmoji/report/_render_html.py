@@ -15,6 +15,7 @@ from html import escape
 from logmoji import __version__
 from logmoji.report import _format as fmt
 from logmoji.report._model import Report, UsageSummary
+from logmoji.report._runs import runs_html
 from logmoji.report._svg import column_chart, hbar_chart
 
 __all__ = ["render_html"]
@@ -212,6 +213,8 @@ def render_html(report: Report, *, generated: datetime | None = None) -> str:
             _latency_chart(report),
             _time_chart(report),
         ]
+        if report.runs is not None:
+            parts.append(runs_html(report.runs))
     footer = (
         f"{fmt.count(report.lines)} lines read: {fmt.count(report.calls)} LLM calls, "
         f"{fmt.count(report.other_events)} other events, {fmt.count(report.skipped)} lines "

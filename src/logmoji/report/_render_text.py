@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from logmoji.logger.render import display_width
 from logmoji.report import _format as fmt
 from logmoji.report._model import Report, UsageSummary
+from logmoji.report._runs import runs_text
 
 __all__ = ["render_text"]
 
@@ -180,5 +181,7 @@ def render_text(report: Report) -> str:
     for section in (_unknown(report), _errors(report), _latency(report), _timeline(report)):
         if section:
             lines += ["", *section]
+    if report.runs is not None:
+        lines += ["", *runs_text(report.runs)]
     lines += ["", _footer(report)]
     return "\n".join(lines) + "\n"

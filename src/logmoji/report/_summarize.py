@@ -297,6 +297,7 @@ def build_report(acc: Accumulator, sources: tuple[str, ...]) -> Report:
         bucket_seconds=bucket,
         timeline=timeline,
         sources=sources,
+        runs=acc.runs.view(),
     )
 
 

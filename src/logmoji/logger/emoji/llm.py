@@ -70,6 +70,8 @@ class LLMEmojiSet(RuleBasedEmojiSet):
             note="cost tracking",
         ),
         EmojiRule("🚫", statuses=frozenset({"cancelled"}), note="cancelled by the caller"),
+        EmojiRule("🔧", any_of=("tool*",), note="a tool the agent executes"),
+        EmojiRule("🧭", any_of=("agent*",), note="an agent run"),
         EmojiRule("🌊", any_of=("stream*",), note="streaming response"),
         EmojiRule(
             "📚",

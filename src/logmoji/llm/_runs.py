@@ -1,0 +1,127 @@
+"""The agent run in force in this context, and the totals its calls and tools add up to.
+
+A :class:`RunState` is made per :func:`~logmoji.llm.agents.agent_run` and made
+current through the :data:`current_run` context variable, so asyncio tasks and
+threads started with a copied context see it too. An instrumented call reads
+the variable once when it starts (a few dozen nanoseconds when no run is in
+force) and, when it ends, adds its :class:`~logmoji.llm._record.CallRecord` and
+its cost to that run and to every run around it: a sub-agent's calls count in
+its parent's totals. Tool executions are added the same way.
+
+This module imports nothing heavy: ``_call.py`` imports it on every SDK import.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from logmoji.llm._record import CallRecord
+
+__all__ = ["RunState", "RunTotals", "current_run"]
+
+# One lock for every run: adding is a few integer additions, and a call ending
+# in one thread while a tool ends in another must not lose either.
+_LOCK = threading.Lock()
+
+
+@dataclass(slots=True)
+class RunTotals:
+    """What a run's model calls and tool executions added up to so far.
+
+    Token counts are the servers' own; a call that reported none adds to
+    ``calls_without_usage`` instead of adding zeros.
+    """
+
+    model_calls: int = 0
+    failed_calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cached_tokens: int = 0
+    cost_usd: float = 0.0
+    priced_calls: int = 0
+    calls_without_usage: int = 0
+    tool_executions: int = 0
+    failed_tool_executions: int = 0
+
+    def fields(self) -> dict[str, object]:
+        """Return the totals as log fields (the cost only when some call had one)."""
+        out: dict[str, object] = {
+            "model_calls": self.model_calls,
+            "failed_calls": self.failed_calls,
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "cached_tokens": self.cached_tokens,
+            "tool_executions": self.tool_executions,
+            "failed_tool_executions": self.failed_tool_executions,
+        }
+        if self.priced_calls:
+            out["cost_usd"] = round(self.cost_usd, 9)
+        if self.calls_without_usage:
+            out["calls_without_usage"] = self.calls_without_usage
+        return out
+
+
+class RunState:
+    """One agent run in progress: who it is, its parent run, and its totals."""
+
+    __slots__ = ("_failed_tool", "agent", "conversation_id", "parent", "run_id", "totals")
+
+    def __init__(
+        self, agent: str, run_id: str, conversation_id: str | None, parent: RunState | None
+    ) -> None:
+        self.agent = agent
+        self.run_id = run_id
+        self.conversation_id = conversation_id
+        self.parent = parent
+        self.totals = RunTotals()
+        self._failed_tool: tuple[BaseException, str] | None = None
+
+    def add_call(self, record: CallRecord, cost: object) -> None:
+        """Count a finished call in this run and in every run around it."""
+        known = record.input_tokens is not None or record.output_tokens is not None
+        priced = type(cost) is float or type(cost) is int
+        with _LOCK:
+            run: RunState | None = self
+            while run is not None:
+                totals = run.totals
+                totals.model_calls += 1
+                if not record.success:
+                    totals.failed_calls += 1
+                if known:
+                    totals.input_tokens += record.input_tokens or 0
+                    totals.output_tokens += record.output_tokens or 0
+                    totals.cached_tokens += record.cached_tokens or 0
+                elif record.success:
+                    totals.calls_without_usage += 1
+                if priced:
+                    totals.cost_usd += cost  # type: ignore[operator]
+                    totals.priced_calls += 1
+                run = run.parent
+
+    def add_tool(self, *, failed: bool) -> None:
+        """Count a finished tool execution in this run and in every run around it."""
+        with _LOCK:
+            run: RunState | None = self
+            while run is not None:
+                run.totals.tool_executions += 1
+                if failed:
+                    run.totals.failed_tool_executions += 1
+                run = run.parent
+
+    def note_failed_tool(self, exc: BaseException, tool: str) -> None:
+        """Remember that ``tool`` raised ``exc``, for the ending of this run and those around it."""
+        run: RunState | None = self
+        while run is not None:
+            run._failed_tool = (exc, tool)
+            run = run.parent
+
+    def failed_tool(self, exc: BaseException) -> str | None:
+        """Return the tool that raised ``exc`` inside this run, if one did."""
+        noted = self._failed_tool
+        return noted[1] if noted is not None and noted[0] is exc else None
+
+
+current_run: ContextVar[RunState | None] = ContextVar("logmoji_agent_run", default=None)
+"""The innermost agent run in force in this context, if any."""
