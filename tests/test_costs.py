@@ -665,11 +665,22 @@ class TestBudgets:
             tracker.check_budget()
 
     def test_unpriced_calls_do_not_spend(self) -> None:
-        """Calls to models without a price count as requests but spend nothing."""
+        """Calls to models without a price count as requests and tokens but spend nothing."""
         tracker = CostTracker(budgets=Budget(hard_limit_usd=Decimal("0.000001")))
         bind_contextvars(user_id="alice")
-        tracker.observe(record(model="mystery"))
+
+        assert tracker.observe(record(model="mystery")) is None
         tracker.check_budget()
+
+        summary = tracker.usage_summary("alice")
+        assert (summary.requests, summary.priced_requests) == (1, 0)
+        assert (summary.input_tokens, summary.output_tokens) == (1000, 500)
+        assert summary.cost_usd == Decimal(0)
+        assert tracker.usage_summary().cost_usd == Decimal(0)
+        tracker.observe(record())
+        assert tracker.usage_summary("alice").cost_usd > 0
+        with pytest.raises(BudgetExceededError):
+            tracker.check_budget()
 
     @pytest.mark.parametrize(
         ("kwargs", "message"),
