@@ -15,7 +15,8 @@ import threading
 import tracemalloc
 from calendar import timegm
 from collections.abc import Iterator
-from datetime import UTC, datetime
+import time as clock_time
+from datetime import UTC, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -143,6 +144,53 @@ class TestHandComputedPrices:
         tracker = CostTracker()
         assert tracker.price_for(model, provider) == tracker.price_for(same_as)
 
+    def test_provider_hint_is_used(self) -> None:
+        """A model only the named provider lists is priced with the hint and unknown without."""
+        tracker = CostTracker()
+
+        price = tracker.price_for("llama-3.3-70b-versatile", "groq")
+
+        assert price.input > 0
+        with pytest.raises(ValueError, match="no price known"):
+            tracker.price_for("llama-3.3-70b-versatile")
+
+    @pytest.mark.parametrize(
+        ("start", "end", "daily_from", "daily_to"),
+        [
+            (time(9, 0), time(17, 30), 9 * 3600.0, 17.5 * 3600),
+            (time(9, 0, tzinfo=timezone(timedelta(hours=2))), time(23, 0), 7 * 3600.0, 23 * 3600.0),
+            (time(1, 0, 0, 500_000, tzinfo=UTC), time(0, 30), 3600.5, 1800.0),
+        ],
+    )
+    def test_time_of_day_prices_in_utc(
+        self, start: time, end: time, daily_from: float, daily_to: float
+    ) -> None:
+        """An off-peak window given in any time zone is held as seconds after UTC midnight."""
+        from genai_prices import types
+
+        from logmoji.llm._prices import _convert_constraint
+
+        when = _convert_constraint(types.TimeOfDateConstraint(start_time=start, end_time=end))
+
+        assert (when.daily_from, when.daily_to) == (daily_from, daily_to)
+
+    def test_time_of_day_ignores_the_local_zone(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The machine's own time zone does not move an off-peak window."""
+        from genai_prices import types
+
+        from logmoji.llm._prices import _convert_constraint
+
+        monkeypatch.setenv("TZ", "Asia/Kolkata")
+        clock_time.tzset()
+        try:
+            start = time(9, 0, tzinfo=timezone(timedelta(hours=2)))
+            when = _convert_constraint(types.TimeOfDateConstraint(start_time=start, end_time=start))
+        finally:
+            monkeypatch.undo()
+            clock_time.tzset()
+
+        assert when.daily_from == 7 * 3600.0
+
     def test_price_changes_follow_the_clock(self, clock: Clock) -> None:
         """o3 cost $10/$40 per million until its price cut on 2025-06-10, then $2/$8."""
         tracker = CostTracker(clock=clock)
@@ -222,6 +270,19 @@ class TestModelPrice:
         cost = tracker.track_request_cost("gpt-4", 150, 75)
         assert cost == Decimal("0.03") * 150 / 1000 + Decimal("0.06") * 75 / 1000
         assert cost == Decimal("0.0090")
+
+    @pytest.mark.parametrize(
+        ("given", "message"),
+        [
+            ({"prompt": Decimal("1")}, r"^a per-1k price must be \{'prompt': Decimal\(\.\.\.\), "),
+            ({"prompt": "x", "completion": Decimal("1")}, r"^prompt price must be a number"),
+            ({"prompt": Decimal("1"), "completion": -1}, r"^completion price must be a finite"),
+        ],
+    )
+    def test_bad_per_1k_prices(self, given: dict[str, Any], message: str) -> None:
+        """A per-1k price with a missing or bad value is refused, naming the value to fix."""
+        with pytest.raises(ValueError, match=message):
+            CostTracker(prices={"gpt-4": given})
 
     def test_user_tiers(self) -> None:
         """A user tier applies to the whole call once the prompt is longer than its threshold."""

@@ -340,7 +340,10 @@ class TestCategoryTable:
             (_api(cls=OverloadedError), "overloaded"),
             (_api(status=503, body={"message": "Service Unavailable"}), "server_error"),
             (_api(status=503, body={"message": "Model is Overloaded"}), "overloaded"),
-            (_api(status=400, body={"message": "maximum context length is 8192"}), "context_length"),
+            (
+                _api(status=400, body={"message": "maximum context length is 8192"}),
+                "context_length",
+            ),
             (_api(status=413, body={"message": "too many tokens"}), "context_length"),
             (_api(status=413, body={"message": "payload too large"}), "bad_request"),
             (_api(status=422, body={"message": "context window"}), "bad_request"),

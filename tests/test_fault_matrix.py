@@ -327,9 +327,7 @@ async def _until_received(fake: FakeLLMProvider, start: int, count: int) -> None
     """Wait until the fake provider has received ``count`` hanging requests since ``start``."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 30
-    while (
-        sum(r.headers.get("x-fake-fault-hang") == "6" for r in fake.requests[start:]) < count
-    ):
+    while sum(r.headers.get("x-fake-fault-hang") == "6" for r in fake.requests[start:]) < count:
         assert loop.time() < deadline, "the hanging requests never reached the fake provider"
         await asyncio.sleep(0.01)
 
