@@ -12,10 +12,10 @@ import socket
 import subprocess
 import sys
 import threading
+import time as clock_time
 import tracemalloc
 from calendar import timegm
 from collections.abc import Iterator
-import time as clock_time
 from datetime import UTC, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -159,7 +159,7 @@ class TestHandComputedPrices:
         [
             (time(9, 0), time(17, 30), 9 * 3600.0, 17.5 * 3600),
             (time(9, 0, tzinfo=timezone(timedelta(hours=2))), time(23, 0), 7 * 3600.0, 23 * 3600.0),
-            (time(1, 0, 0, 500_000, tzinfo=UTC), time(0, 30), 3600.5, 1800.0),
+            (time(1, 0, 0, 500_000, tzinfo=UTC), time(0, 30, 15), 3600.5, 1815.0),
         ],
     )
     def test_time_of_day_prices_in_utc(
@@ -922,3 +922,96 @@ class TestInstrumented:
                 client.chat.completions.create(model="gpt-4o", messages=messages)
         assert len(fake.requests) == sent
         assert logs.named("budget_exceeded")[0]["user_id"] == "alice"
+
+
+class TestPriceWindows:
+    """When a scheduled price applies: start dates, daily windows, and other constraints."""
+
+    @pytest.mark.parametrize(
+        ("daily_from", "daily_to", "second", "active"),
+        [
+            (3600.0, 7200.0, 3599, False),
+            (3600.0, 7200.0, 3600, True),
+            (3600.0, 7200.0, 7199, True),
+            (3600.0, 7200.0, 7200, False),
+            (79200.0, 3600.0, 79199, False),
+            (79200.0, 3600.0, 79200, True),
+            (79200.0, 3600.0, 0, True),
+            (79200.0, 3600.0, 3600, False),
+            (3600.0, 3600.0, 3600, False),
+            (3600.0, None, 0, True),
+        ],
+    )
+    def test_daily_window(
+        self, daily_from: float, daily_to: float | None, second: int, active: bool
+    ) -> None:
+        """A daily window includes its start, excludes its end, and may wrap past midnight."""
+        from logmoji.llm._prices import _When
+
+        when = _When(daily_from=daily_from, daily_to=daily_to)
+
+        assert when.active(at("2025-03-04T00:00:00") + second) is active
+
+    def test_other_constraints_are_asked(self) -> None:
+        """A constraint of a kind logmoji does not know is asked, with a UTC datetime."""
+        from logmoji.llm._prices import _convert_constraint
+
+        asked: list[datetime] = []
+
+        class Weekends:
+            def active(self, moment: datetime) -> bool:
+                asked.append(moment)
+                return moment.weekday() >= 5
+
+        when = _convert_constraint(Weekends())
+
+        assert when.active(at("2025-03-08T12:00:00")) is True
+        assert when.active(at("2025-03-10T12:00:00")) is False
+        assert asked[0] == datetime(2025, 3, 8, 12, tzinfo=UTC)
+        assert _convert_constraint(None).active(0.0) is True
+        assert _convert_constraint(object()).active(0.0) is True
+
+
+class TestPriceTier:
+    """PriceTier validation and its own rates."""
+
+    @pytest.mark.parametrize("threshold", [-1, 1.5, True, "10"])
+    def test_bad_threshold(self, threshold: object) -> None:
+        """A threshold that is not an int of at least 0 is refused."""
+        with pytest.raises(ValueError, match=r"^above_input_tokens must be an int of at least 0"):
+            PriceTier(above_input_tokens=threshold, input=Decimal(1), output=Decimal(1))  # type: ignore[arg-type]
+
+    def test_zero_threshold_and_tier_reasoning(self) -> None:
+        """A tier may start at 0 tokens, and its reasoning rate applies above it."""
+        price = ModelPrice(
+            input=Decimal(1),
+            output=Decimal(2),
+            tiers=(
+                PriceTier(
+                    above_input_tokens=0,
+                    input=Decimal(3),
+                    output=Decimal(4),
+                    reasoning=Decimal(9),
+                ),
+            ),
+        )
+
+        assert price.cost(0, 10, reasoning_tokens=10) == Decimal(20) / MILLION
+        assert price.cost(1, 10, reasoning_tokens=10) == Decimal(93) / MILLION
+
+
+class TestUnknownModels:
+    """A model without a price is reported once, with what to do about it."""
+
+    def test_reported_once_with_a_hint(self) -> None:
+        """The first call to an unknown model logs one warning naming it, its provider and a fix."""
+        tracker = CostTracker()
+        with capture_logs() as logs:
+            tracker.observe(record(model="mystery-model", provider="openai"))
+            tracker.observe(record(model="mystery-model", provider="openai"))
+
+        warnings = [e for e in logs if e["event"] == "unknown_model_pricing"]
+        assert len(warnings) == 1
+        assert warnings[0]["log_level"] == "warning"
+        assert (warnings[0]["model"], warnings[0]["provider"]) == ("mystery-model", "openai")
+        assert warnings[0]["hint"] == "pass CostTracker(prices={model: ModelPrice(...)})"

@@ -13,7 +13,6 @@ import structlog
 import logmoji
 import logmoji.testing
 
-
 # Each exported name and the documented object it must be, as "module:attribute".
 EXPORTS: dict[str, dict[str, str]] = {
     "logmoji": {
