@@ -2,7 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint bench report-screenshot clean
+.PHONY: demo test lint bench report-screenshot mutate clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -27,5 +27,32 @@ bench:
 report-screenshot: $(VENV)/.installed
 	$(PY) tests/_report_page.py report-sample.html report-screenshot.png
 
+# Mutation testing of the accounting path (not CI; slow). Modules and tests: [tool.mutmut]
+# in pyproject.toml; for the usage readers only the functions reading usage and outcomes.
+# Results and equivalent mutants: docs/testing.md. Fails when 5% or more survive.
+MUTANTS ?= \
+	'logmoji.llm.errors.*' \
+	'logmoji.llm.ratelimits.*' \
+	'logmoji.llm._model_price.*' \
+	'logmoji.llm._price_lookup.*' \
+	'logmoji.llm._prices.*' \
+	'logmoji.llm.costs.*' \
+	'logmoji.llm._anthropic.x__usage__*' \
+	'logmoji.llm._anthropic.x*MessagesTracker*' \
+	'logmoji.llm._anthropic.x*Messages*outcome__*' \
+	'logmoji.llm._openai.x__estimated__*' \
+	'logmoji.llm._openai.x__chat_usage__*' \
+	'logmoji.llm._openai.x__response_outcome__*' \
+	'logmoji.llm._openai.x*Tracker*' \
+	'logmoji.llm._openai.x*Chat*outcome__*' \
+	'logmoji.llm._openai.x*Responses*outcome__*' \
+	'logmoji.llm._openai.x*Embeddings*outcome__*'
+MUTATE_JOBS ?= 2
+
+mutate: $(VENV)/.installed
+	$(VENV)/bin/pip install -q 'mutmut==3.8.1'
+	$(VENV)/bin/mutmut run --max-children $(MUTATE_JOBS) $(MUTANTS) > /dev/null || true
+	$(PY) tools/mutation_report.py $(MUTANTS)
+
 clean:
-	rm -rf $(VENV) .bench-venv .pytest_cache .mypy_cache .ruff_cache report-sample.html report-screenshot.png
+	rm -rf $(VENV) .bench-venv .pytest_cache .mypy_cache .ruff_cache mutants report-sample.html report-screenshot.png

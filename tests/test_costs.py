@@ -12,10 +12,11 @@ import socket
 import subprocess
 import sys
 import threading
+import time as clock_time
 import tracemalloc
 from calendar import timegm
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -143,6 +144,53 @@ class TestHandComputedPrices:
         tracker = CostTracker()
         assert tracker.price_for(model, provider) == tracker.price_for(same_as)
 
+    def test_provider_hint_is_used(self) -> None:
+        """A model only the named provider lists is priced with the hint and unknown without."""
+        tracker = CostTracker()
+
+        price = tracker.price_for("llama-3.3-70b-versatile", "groq")
+
+        assert price.input > 0
+        with pytest.raises(ValueError, match="no price known"):
+            tracker.price_for("llama-3.3-70b-versatile")
+
+    @pytest.mark.parametrize(
+        ("start", "end", "daily_from", "daily_to"),
+        [
+            (time(9, 0), time(17, 30), 9 * 3600.0, 17.5 * 3600),
+            (time(9, 0, tzinfo=timezone(timedelta(hours=2))), time(23, 0), 7 * 3600.0, 23 * 3600.0),
+            (time(1, 0, 0, 500_000, tzinfo=UTC), time(0, 30, 15), 3600.5, 1815.0),
+        ],
+    )
+    def test_time_of_day_prices_in_utc(
+        self, start: time, end: time, daily_from: float, daily_to: float
+    ) -> None:
+        """An off-peak window given in any time zone is held as seconds after UTC midnight."""
+        from genai_prices import types
+
+        from logmoji.llm._prices import _convert_constraint
+
+        when = _convert_constraint(types.TimeOfDateConstraint(start_time=start, end_time=end))
+
+        assert (when.daily_from, when.daily_to) == (daily_from, daily_to)
+
+    def test_time_of_day_ignores_the_local_zone(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The machine's own time zone does not move an off-peak window."""
+        from genai_prices import types
+
+        from logmoji.llm._prices import _convert_constraint
+
+        monkeypatch.setenv("TZ", "Asia/Kolkata")
+        clock_time.tzset()
+        try:
+            start = time(9, 0, tzinfo=timezone(timedelta(hours=2)))
+            when = _convert_constraint(types.TimeOfDateConstraint(start_time=start, end_time=start))
+        finally:
+            monkeypatch.undo()
+            clock_time.tzset()
+
+        assert when.daily_from == 7 * 3600.0
+
     def test_price_changes_follow_the_clock(self, clock: Clock) -> None:
         """o3 cost $10/$40 per million until its price cut on 2025-06-10, then $2/$8."""
         tracker = CostTracker(clock=clock)
@@ -222,6 +270,19 @@ class TestModelPrice:
         cost = tracker.track_request_cost("gpt-4", 150, 75)
         assert cost == Decimal("0.03") * 150 / 1000 + Decimal("0.06") * 75 / 1000
         assert cost == Decimal("0.0090")
+
+    @pytest.mark.parametrize(
+        ("given", "message"),
+        [
+            ({"prompt": Decimal("1")}, r"^a per-1k price must be \{'prompt': Decimal\(\.\.\.\), "),
+            ({"prompt": "x", "completion": Decimal("1")}, r"^prompt price must be a number"),
+            ({"prompt": Decimal("1"), "completion": -1}, r"^completion price must be a finite"),
+        ],
+    )
+    def test_bad_per_1k_prices(self, given: dict[str, Any], message: str) -> None:
+        """A per-1k price with a missing or bad value is refused, naming the value to fix."""
+        with pytest.raises(ValueError, match=message):
+            CostTracker(prices={"gpt-4": given})
 
     def test_user_tiers(self) -> None:
         """A user tier applies to the whole call once the prompt is longer than its threshold."""
@@ -665,11 +726,22 @@ class TestBudgets:
             tracker.check_budget()
 
     def test_unpriced_calls_do_not_spend(self) -> None:
-        """Calls to models without a price count as requests but spend nothing."""
+        """Calls to models without a price count as requests and tokens but spend nothing."""
         tracker = CostTracker(budgets=Budget(hard_limit_usd=Decimal("0.000001")))
         bind_contextvars(user_id="alice")
-        tracker.observe(record(model="mystery"))
+
+        assert tracker.observe(record(model="mystery")) is None
         tracker.check_budget()
+
+        summary = tracker.usage_summary("alice")
+        assert (summary.requests, summary.priced_requests) == (1, 0)
+        assert (summary.input_tokens, summary.output_tokens) == (1000, 500)
+        assert summary.cost_usd == Decimal(0)
+        assert tracker.usage_summary().cost_usd == Decimal(0)
+        tracker.observe(record())
+        assert tracker.usage_summary("alice").cost_usd > 0
+        with pytest.raises(BudgetExceededError):
+            tracker.check_budget()
 
     @pytest.mark.parametrize(
         ("kwargs", "message"),
@@ -850,3 +922,96 @@ class TestInstrumented:
                 client.chat.completions.create(model="gpt-4o", messages=messages)
         assert len(fake.requests) == sent
         assert logs.named("budget_exceeded")[0]["user_id"] == "alice"
+
+
+class TestPriceWindows:
+    """When a scheduled price applies: start dates, daily windows, and other constraints."""
+
+    @pytest.mark.parametrize(
+        ("daily_from", "daily_to", "second", "active"),
+        [
+            (3600.0, 7200.0, 3599, False),
+            (3600.0, 7200.0, 3600, True),
+            (3600.0, 7200.0, 7199, True),
+            (3600.0, 7200.0, 7200, False),
+            (79200.0, 3600.0, 79199, False),
+            (79200.0, 3600.0, 79200, True),
+            (79200.0, 3600.0, 0, True),
+            (79200.0, 3600.0, 3600, False),
+            (3600.0, 3600.0, 3600, False),
+            (3600.0, None, 0, True),
+        ],
+    )
+    def test_daily_window(
+        self, daily_from: float, daily_to: float | None, second: int, active: bool
+    ) -> None:
+        """A daily window includes its start, excludes its end, and may wrap past midnight."""
+        from logmoji.llm._prices import _When
+
+        when = _When(daily_from=daily_from, daily_to=daily_to)
+
+        assert when.active(at("2025-03-04T00:00:00") + second) is active
+
+    def test_other_constraints_are_asked(self) -> None:
+        """A constraint of a kind logmoji does not know is asked, with a UTC datetime."""
+        from logmoji.llm._prices import _convert_constraint
+
+        asked: list[datetime] = []
+
+        class Weekends:
+            def active(self, moment: datetime) -> bool:
+                asked.append(moment)
+                return moment.weekday() >= 5
+
+        when = _convert_constraint(Weekends())
+
+        assert when.active(at("2025-03-08T12:00:00")) is True
+        assert when.active(at("2025-03-10T12:00:00")) is False
+        assert asked[0] == datetime(2025, 3, 8, 12, tzinfo=UTC)
+        assert _convert_constraint(None).active(0.0) is True
+        assert _convert_constraint(object()).active(0.0) is True
+
+
+class TestPriceTier:
+    """PriceTier validation and its own rates."""
+
+    @pytest.mark.parametrize("threshold", [-1, 1.5, True, "10"])
+    def test_bad_threshold(self, threshold: object) -> None:
+        """A threshold that is not an int of at least 0 is refused."""
+        with pytest.raises(ValueError, match=r"^above_input_tokens must be an int of at least 0"):
+            PriceTier(above_input_tokens=threshold, input=Decimal(1), output=Decimal(1))  # type: ignore[arg-type]
+
+    def test_zero_threshold_and_tier_reasoning(self) -> None:
+        """A tier may start at 0 tokens, and its reasoning rate applies above it."""
+        price = ModelPrice(
+            input=Decimal(1),
+            output=Decimal(2),
+            tiers=(
+                PriceTier(
+                    above_input_tokens=0,
+                    input=Decimal(3),
+                    output=Decimal(4),
+                    reasoning=Decimal(9),
+                ),
+            ),
+        )
+
+        assert price.cost(0, 10, reasoning_tokens=10) == Decimal(20) / MILLION
+        assert price.cost(1, 10, reasoning_tokens=10) == Decimal(93) / MILLION
+
+
+class TestUnknownModels:
+    """A model without a price is reported once, with what to do about it."""
+
+    def test_reported_once_with_a_hint(self) -> None:
+        """The first call to an unknown model logs one warning naming it, its provider and a fix."""
+        tracker = CostTracker()
+        with capture_logs() as logs:
+            tracker.observe(record(model="mystery-model", provider="openai"))
+            tracker.observe(record(model="mystery-model", provider="openai"))
+
+        warnings = [e for e in logs if e["event"] == "unknown_model_pricing"]
+        assert len(warnings) == 1
+        assert warnings[0]["log_level"] == "warning"
+        assert (warnings[0]["model"], warnings[0]["provider"]) == ("mystery-model", "openai")
+        assert warnings[0]["hint"] == "pass CostTracker(prices={model: ModelPrice(...)})"

@@ -177,6 +177,44 @@ class TestResolver:
             assert resolver.emoji_for("llm", "inference_completed") == "🧪"
         assert calls == [("inference", "success")]
 
+    @pytest.mark.parametrize(
+        "errors",
+        [
+            [None, "Request timed out.", "rate_limit_exceeded", "context_length_exceeded", "boom"],
+            ["boom", "context_length_exceeded", "rate_limit_exceeded", "Request timed out.", None],
+        ],
+    )
+    def test_error_category_is_part_of_the_cache_key(self, errors: list[str | None]) -> None:
+        """The same event at the same level gets each error category's emoji, in any order."""
+        expected = {
+            None: "💥",
+            "boom": "💥",
+            "Request timed out.": "⏰",
+            "rate_limit_exceeded": "🛑",
+            "context_length_exceeded": "📏",
+        }
+        resolver = self._resolver()
+        for _ in range(2):  # the second round is answered from the cache
+            for error in errors:
+                fields = {} if error is None else {"error": error}
+                got = resolver.emoji_for("llm", "inference_failed", "error", **fields)
+                assert (error, got) == (error, expected[error])
+
+    @pytest.mark.parametrize(
+        ("field", "value", "emoji"),
+        [
+            ("error_type", "APITimeoutError", "⏰"),
+            ("error_code", "rate_limit_exceeded", "🛑"),
+            ("error", TimeoutError("slow"), "⏰"),
+        ],
+    )
+    def test_each_error_field_keys_the_cache(self, field: str, value: object, emoji: str) -> None:
+        """An error named by error_type, error_code or an exception is not served a cached 💥."""
+        resolver = self._resolver()
+        assert resolver.emoji_for("llm", "inference_failed", "error") == "💥"
+        assert resolver.emoji_for("llm", "inference_failed", "error", **{field: value}) == emoji
+        assert resolver.emoji_for("llm", "inference_failed", "error") == "💥"
+
     def test_error_values_do_not_grow_cache(self) -> None:
         """Free-text error messages are classified first, so they do not fill the cache."""
         resolver = self._resolver()

@@ -319,3 +319,97 @@ class TestErrorInfo:
 
         with pytest.raises(dataclasses.FrozenInstanceError):
             info.category = "rate_limit"  # type: ignore[misc]
+
+
+class APIError(Exception):
+    """Stands for an SDK's API error base class: classify_error goes by class names only."""
+
+
+class OverloadedError(APIError):
+    """Stands for Anthropic's ``OverloadedError``, whatever status it carries."""
+
+
+def _api(
+    *,
+    status: int | None = None,
+    body: object = None,
+    cls: type[BaseException] = APIError,
+    **attrs: object,
+) -> BaseException:
+    """Build an API error carrying exactly the attributes given, as a third-party SDK might."""
+    exc = cls("Error code: wrapped")
+    exc.status_code = status  # type: ignore[attr-defined]
+    exc.body = body  # type: ignore[attr-defined]
+    for name, value in attrs.items():
+        setattr(exc, name, value)
+    return exc
+
+
+class TestCategoryTable:
+    """Each rule of the classification, reached by one attribute alone."""
+
+    @pytest.mark.parametrize(
+        ("exc", "category"),
+        [
+            (_api(body={"message": "boom"}), "model_error"),
+            (_api(status=408), "timeout"),
+            (_api(type="timeout_error"), "timeout"),
+            (_api(status=429), "rate_limit"),
+            (_api(type="rate_limit_error"), "rate_limit"),
+            (_api(code="rate_limit_exceeded"), "rate_limit"),
+            (_api(body={"error": {"type": "rate_limit_error"}}), "rate_limit"),
+            (_api(body={"code": "rate_limit_exceeded"}), "rate_limit"),
+            (_api(status=529), "overloaded"),
+            (_api(cls=OverloadedError), "overloaded"),
+            (_api(status=503, body={"message": "Service Unavailable"}), "server_error"),
+            (_api(status=503, body={"message": "Model is Overloaded"}), "overloaded"),
+            (
+                _api(status=400, body={"message": "maximum context length is 8192"}),
+                "context_length",
+            ),
+            (_api(status=413, body={"message": "too many tokens"}), "context_length"),
+            (_api(status=413, body={"message": "payload too large"}), "bad_request"),
+            (_api(status=422, body={"message": "context window"}), "bad_request"),
+            (_api(type="invalid_request_error", message="prompt is too long"), "context_length"),
+            (_api(type="invalid_request_error", message="bad"), "model_error"),
+            (_api(type="authentication_error"), "auth"),
+            (_api(type="permission_error"), "auth"),
+            (_api(status=401), "auth"),
+            (_api(status=403), "auth"),
+            (_api(status=500), "server_error"),
+            (_api(status=501), "server_error"),
+            (_api(type="api_error"), "server_error"),
+            (_api(type="server_error"), "server_error"),
+            (_api(status=499), "bad_request"),
+            (_api(status=400), "bad_request"),
+            (_api(status=399), "model_error"),
+            (ConnectionResetError("reset"), "connection"),
+            (RuntimeError("Event loop is closed"), "client_error"),
+        ],
+        ids=repr,
+    )
+    def test_rule(self, exc: BaseException, category: str) -> None:
+        """The attribute that names the failure decides its category, with nothing else set."""
+        assert classify_error(exc).category == category
+
+    @pytest.mark.parametrize(
+        ("exc", "message"),
+        [
+            (_api(body={"message": "body"}, api_message="api", message="attr"), "body"),
+            (_api(body={"error": {"message": "nested"}}, message="attr"), "nested"),
+            (_api(body={"message": ""}, api_message="api", message="attr"), "api"),
+            (_api(api_message="api", message="attr"), "api"),
+            (_api(message="attr"), "attr"),
+            (_api(message=42), "Error code: wrapped"),
+            (_api(body={"message": ["not", "text"]}), "Error code: wrapped"),
+        ],
+    )
+    def test_message_source(self, exc: BaseException, message: str) -> None:
+        """The message is the body's, else ``api_message``, else ``message``, else ``str()``."""
+        assert classify_error(exc).message == message
+
+    def test_code_and_type_must_be_text(self) -> None:
+        """A code or type that is not a non-empty string is ignored."""
+        exc = _api(status=400, body={"type": 42, "code": ""}, type=None, code=0)
+
+        assert classify_error(exc).category == "bad_request"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.metadata
 import subprocess
 import sys
 
 import pytest
+import structlog
 
 import logmoji
 import logmoji.loguru
@@ -13,17 +16,125 @@ import logmoji.stdlib
 import logmoji.structlog
 import logmoji.testing
 
+# Each exported name and the documented object it must be, as "module:attribute".
+EXPORTS: dict[str, dict[str, str]] = {
+    "logmoji": {
+        "BudgetExceededError": "logmoji.exceptions:BudgetExceededError",
+        "ConfigurationError": "logmoji.exceptions:ConfigurationError",
+        "EmojiSetConfig": "logmoji.logger.emoji.types:EmojiSetConfig",
+        "LLMConfig": "logmoji.logger._llm_config:LLMConfig",
+        "Logger": "logmoji.logger.core:Logger",
+        "LoggingConfig": "logmoji.logger.config:LoggingConfig",
+        "LogmojiError": "logmoji.exceptions:LogmojiError",
+        "OTelConfig": "logmoji.logger._otel_config:OTelConfig",
+        "TelemetryConfig": "logmoji.logger.config:TelemetryConfig",
+        "bind_contextvars": "structlog.contextvars:bind_contextvars",
+        "bound_contextvars": "structlog.contextvars:bound_contextvars",
+        "clear_contextvars": "structlog.contextvars:clear_contextvars",
+        "get_logger": "logmoji.logger.core:get_logger",
+        "reset": "logmoji.setup:reset",
+        "setup_telemetry": "logmoji.setup:setup_telemetry",
+        "unbind_contextvars": "structlog.contextvars:unbind_contextvars",
+    },
+    "logmoji.testing": {
+        "CapturedEvents": "logmoji.testing._capture:CapturedEvents",
+        "FakeLLMProvider": "logmoji.testing._fake_provider:FakeLLMProvider",
+        "Fault": "logmoji.testing._fake_faults:Fault",
+        "capture_logs": "logmoji.testing._capture:capture_logs",
+        "reset": "logmoji.setup:reset",
+        "serve": "logmoji.testing._fake_provider:serve",
+    },
+    "logmoji.structlog": {
+        "ConsoleRenderer": "logmoji.structlog:ConsoleRenderer",
+        "EmojiResolver": "logmoji.logger.emoji.resolve:EmojiResolver",
+        "JSONRenderer": "logmoji.logger.render:JSONRenderer",
+        "add_emoji": "logmoji.structlog:add_emoji",
+        "asciify_emoji": "logmoji.logger.emoji.ascii:asciify_emoji",
+    },
+    "logmoji.stdlib": {"EmojiFormatter": "logmoji.stdlib:EmojiFormatter"},
+    "logmoji.loguru": {"add_emoji": "logmoji.loguru:add_emoji"},
+    "logmoji.llm": {
+        "AgentRun": "logmoji.llm.agents:AgentRun",
+        "BatchProcessor": "logmoji.llm.batch:BatchProcessor",
+        "BatchResult": "logmoji.llm.batch:BatchResult",
+        "Budget": "logmoji.llm._ledger:Budget",
+        "CacheStats": "logmoji.llm.cache:CacheStats",
+        "CallObserver": "logmoji.llm._record:CallObserver",
+        "CallRecord": "logmoji.llm._record:CallRecord",
+        "CostTracker": "logmoji.llm.costs:CostTracker",
+        "DDSketch": "logmoji.llm.sketch:DDSketch",
+        "ErrorInfo": "logmoji.llm.errors:ErrorInfo",
+        "Instrumentation": "logmoji.llm.instrumentation:Instrumentation",
+        "ModelLoad": "logmoji.llm.lifecycle:ModelLoad",
+        "ModelPrice": "logmoji.llm._model_price:ModelPrice",
+        "PerformanceMonitor": "logmoji.llm.monitor:PerformanceMonitor",
+        "PriceTier": "logmoji.llm._model_price:PriceTier",
+        "RateLimit": "logmoji.llm.ratelimits:RateLimit",
+        "RateLimitState": "logmoji.llm.ratelimits:RateLimitState",
+        "RequestOutcome": "logmoji.llm.batch:RequestOutcome",
+        "ResponseCache": "logmoji.llm.cache:ResponseCache",
+        "Snapshot": "logmoji.llm._snapshot:Snapshot",
+        "TokenEstimate": "logmoji.llm.tokens:TokenEstimate",
+        "ToolExecution": "logmoji.llm.agents:ToolExecution",
+        "TrainingRun": "logmoji.llm.lifecycle:TrainingRun",
+        "UsageSummary": "logmoji.llm._ledger:UsageSummary",
+        "agent_run": "logmoji.llm.agents:agent_run",
+        "classify_error": "logmoji.llm.errors:classify_error",
+        "cost_tracker": "logmoji.llm._defaults:cost_tracker",
+        "default_observers": "logmoji.llm._defaults:default_observers",
+        "estimate_tokens": "logmoji.llm.tokens:estimate_tokens",
+        "instrument": "logmoji.llm.instrumentation:instrument",
+        "instrument_anthropic": "logmoji.llm.instrumentation:instrument_anthropic",
+        "instrument_google": "logmoji.llm.instrumentation:instrument_google",
+        "instrument_openai": "logmoji.llm.instrumentation:instrument_openai",
+        "lowest_remaining_ratio": "logmoji.llm.ratelimits:lowest_remaining_ratio",
+        "parse_rate_limit_headers": "logmoji.llm.ratelimits:parse_rate_limit_headers",
+        "performance_monitor": "logmoji.llm._defaults:performance_monitor",
+        "track_model_load": "logmoji.llm.lifecycle:track_model_load",
+        "track_tool": "logmoji.llm.agents:track_tool",
+        "track_training": "logmoji.llm.lifecycle:track_training",
+    },
+}
+
+
+def _resolve(path: str) -> object:
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
+
 
 class TestExports:
-    @pytest.mark.parametrize(
-        "module", [logmoji, logmoji.testing, logmoji.structlog, logmoji.stdlib, logmoji.loguru]
-    )
-    def test_all_sorted_and_present(self, module: object) -> None:
-        """__all__ is sorted and every name in it exists."""
-        names = module.__all__  # type: ignore[attr-defined]
+    @pytest.mark.parametrize("module_name", list(EXPORTS))
+    def test_all_is_the_documented_list(self, module_name: str) -> None:
+        """__all__ is sorted and lists exactly the documented names."""
+        names = importlib.import_module(module_name).__all__
+        expected = sorted(
+            [*EXPORTS[module_name], *(["__version__"] if module_name == "logmoji" else [])]
+        )
         assert list(names) == sorted(names)
-        for name in names:
-            assert getattr(module, name) is not None
+        assert list(names) == expected
+
+    @pytest.mark.parametrize(
+        ("module_name", "name"), [(m, n) for m, names in EXPORTS.items() for n in names]
+    )
+    def test_each_name_is_the_documented_object(self, module_name: str, name: str) -> None:
+        """Each exported name is the very object its home module defines, not a stand-in."""
+        module = importlib.import_module(module_name)
+        assert getattr(module, name) is _resolve(EXPORTS[module_name][name])
+
+    def test_exception_hierarchy(self) -> None:
+        """The exported errors share one base class; bad configuration is a ValueError."""
+        assert issubclass(logmoji.BudgetExceededError, logmoji.LogmojiError)
+        assert issubclass(logmoji.ConfigurationError, logmoji.LogmojiError)
+        assert issubclass(logmoji.ConfigurationError, ValueError)
+
+    def test_version_is_the_installed_one(self) -> None:
+        """__version__ is the version the package was installed with."""
+        assert logmoji.__version__ == importlib.metadata.version("logmoji")
+
+    def test_context_helpers_are_structlog_s(self) -> None:
+        """The context-variable helpers are structlog's own, so both see the same context."""
+        logmoji.bind_contextvars(request="r1")
+        assert structlog.contextvars.get_contextvars() == {"request": "r1"}
 
     def test_spec_import_paths(self) -> None:
         """The spec's import paths work with the package name swapped."""
@@ -59,7 +170,7 @@ class TestLLMExports:
 
         assert logmoji.llm.__all__ == sorted(logmoji.llm._WHERE)
         for name in logmoji.llm.__all__:
-            assert getattr(logmoji.llm, name) is not None
+            assert getattr(logmoji.llm, name) is _resolve(EXPORTS["logmoji.llm"][name])
 
     def test_llm_import_is_light(self) -> None:
         """Importing logmoji.llm loads no SDK and no price data."""

@@ -323,6 +323,15 @@ class TestUnchanged:
         assert MARKER not in repr(logs)
 
 
+async def _until_received(fake: FakeLLMProvider, start: int, count: int) -> None:
+    """Wait until the fake provider has received ``count`` hanging requests since ``start``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 30
+    while sum(r.headers.get("x-fake-fault-hang") == "6" for r in fake.requests[start:]) < count:
+        assert loop.time() < deadline, "the hanging requests never reached the fake provider"
+        await asyncio.sleep(0.01)
+
+
 class TestManyAtOnce:
     """Dozens of calls in flight at once, faults and cancellations mixed, each end once."""
 
@@ -339,17 +348,20 @@ class TestManyAtOnce:
             fault = rng.choice([f for f in FAULTS if stream or not f.streams_only])
             cancel = i % 3 == 0
             if cancel:  # a request the server never answers, cancelled by the caller
-                fault = Fault("hang", "timeout", {"hang": 5}, timeout=5, ends="cancelled")
+                fault = Fault("hang", "timeout", {"hang": 6}, timeout=6, ends="cancelled")
             plan.append((stream, fault, cancel))
 
         async def one(i: int, stream: bool, fault: Fault) -> tuple[Any, ...]:
             bind_contextvars(call=i)
             return await run_async(client, provider, stream, fault)
 
+        start = len(fake.requests)
         try:
             with capture_logs() as logs:
                 tasks = [asyncio.create_task(one(i, *plan[i][:2])) for i in range(len(plan))]
-                await asyncio.sleep(0.3)
+                # Cancel only once the server holds every hanging request: a fixed sleep let a
+                # loaded machine cancel some before they were sent, at a different await.
+                await _until_received(fake, start, sum(cancel for *_, cancel in plan))
                 for task, (_, _, cancel) in zip(tasks, plan, strict=True):
                     if cancel:
                         task.cancel()

@@ -123,6 +123,13 @@ class TestRateLimitState:
 
         assert state.is_low(0.1) is low
 
+    @pytest.mark.parametrize(("remaining", "low"), [(100, False), (11, False), (9, True)])
+    def test_is_low_default(self, remaining: int, low: bool) -> None:
+        """Without a threshold, a budget is low below 10% of its limit."""
+        state = RateLimitState(limits=(RateLimit("requests", 100, remaining),))
+
+        assert state.is_low() is low
+
     def test_lowest(self) -> None:
         """The lowest budget is the one with the smallest remaining fraction."""
         state = parse_rate_limit_headers(OPENAI_HEADERS)
@@ -239,6 +246,9 @@ class TestParseResetSeconds:
             ("2025-01-01T12:01:00Z", 60.0),
             ("2025-01-01T11:00:00+00:00", 0.0),
             ("soon", None),
+            ("nan", None),
+            ("-inf", None),
+            ("0.12345", 0.123),
             ("", None),
         ],
     )
@@ -258,6 +268,12 @@ class TestParseRetryAfter:
             ({"retry-after": "Wed, 01 Jan 2025 12:00:10 GMT"}, 10.0),
             ({"retry-after": "whenever"}, None),
             ({"retry-after-ms": "x", "retry-after": "2"}, 2.0),
+            ({"retry-after-ms": "1234.56"}, 1.235),
+            ({"retry-after": "0.0004"}, 0.0),
+            ({"retry-after": "-3"}, 0.0),
+            ({"retry-after": "inf"}, None),
+            ({"retry-after": "nan"}, None),
+            ({"retry-after-ms": "inf", "retry-after": "4"}, 4.0),
             ({}, None),
             (None, None),
         ],
