@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from logmoji.llm._defaults import cost_tracker, default_observers, performance_monitor
+    from logmoji.llm._litellm_hook import instrument_litellm
     from logmoji.llm._record import CallObserver, CallRecord
     from logmoji.llm.batch import BatchProcessor, BatchResult, RequestOutcome
     from logmoji.llm.cache import CacheStats, ResponseCache
@@ -62,6 +63,7 @@ _WHERE = {
     "estimate_tokens": "tokens",
     "instrument": "instrumentation",
     "instrument_anthropic": "instrumentation",
+    "instrument_litellm": "_litellm_hook",
     "instrument_openai": "instrumentation",
     "lowest_remaining_ratio": "ratelimits",
     "parse_rate_limit_headers": "ratelimits",
@@ -99,6 +101,7 @@ __all__ = [
     "estimate_tokens",
     "instrument",
     "instrument_anthropic",
+    "instrument_litellm",
     "instrument_openai",
     "lowest_remaining_ratio",
     "parse_rate_limit_headers",

@@ -1,10 +1,12 @@
-"""Auto-instrumentation: instrument the OpenAI and Anthropic SDKs as soon as a program imports them.
+"""Auto-instrumentation: instrument the OpenAI and Anthropic SDKs and LiteLLM as soon as imported.
 
-:func:`enable` installs a post-import hook: when ``openai`` or ``anthropic``
-is imported (now or later), :func:`~logmoji.llm.instrument_openai` /
-:func:`~logmoji.llm.instrument_anthropic` run, so every client the program
-creates is instrumented. Programs that never import an SDK pay nothing.
-``logmoji run`` uses it; call it yourself at start-up for the same effect.
+:func:`enable` installs a post-import hook: when ``openai``, ``anthropic`` or
+``litellm`` is imported (now or later), :func:`~logmoji.llm.instrument_openai` /
+:func:`~logmoji.llm.instrument_anthropic` / :func:`~logmoji.llm.instrument_litellm`
+run, so every client the program creates, and every LiteLLM call, is
+instrumented (a LiteLLM call once: see :mod:`logmoji.llm._litellm_hook`).
+Programs that never import an SDK pay nothing. ``logmoji run`` uses it; call
+it yourself at start-up for the same effect.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any, ClassVar
 
 __all__ = ["disable", "enable"]
 
-_SDKS = ("openai", "anthropic")
+_SDKS = ("openai", "anthropic", "litellm")
 
 
 class _State:
@@ -31,7 +33,7 @@ class _State:
 
 def _instrument(name: str) -> None:
     try:
-        module = importlib.import_module("logmoji.llm.instrumentation")
+        module = importlib.import_module("logmoji.llm")
         _State.handles.append(getattr(module, f"instrument_{name}")())
     except Exception as exc:  # the program must run even if instrumenting fails
         from logmoji import get_logger
