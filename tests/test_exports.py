@@ -152,8 +152,8 @@ class TestExports:
         code = (
             "import sys, logmoji; logmoji.get_logger('llm');"
             "heavy = [m for m in sys.modules if m.split('.')[0] in "
-            "('openai', 'anthropic', 'google', 'genai_prices', 'httpx', 'httpx2', 'argparse', "
-            "'opentelemetry', 'pydantic')"
+            "('openai', 'anthropic', 'google', 'litellm', 'genai_prices', 'httpx', 'httpx2', "
+            "'argparse', 'opentelemetry', 'pydantic')"
             " or m.startswith(('logmoji.llm', 'logmoji.cli', 'logmoji.testing'))];"
             "print(heavy)"
         )
@@ -177,7 +177,7 @@ class TestLLMExports:
         code = (
             "import sys, logmoji.llm;"
             "print([m for m in sys.modules if m.split('.')[0] in "
-            "('openai', 'anthropic', 'google', 'genai_prices')])"
+            "('openai', 'anthropic', 'google', 'litellm', 'genai_prices')])"
         )
         out = subprocess.run(
             [sys.executable, "-c", code], capture_output=True, text=True, check=True

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from logmoji.llm._defaults import cost_tracker, default_observers, performance_monitor
+    from logmoji.llm._litellm_hook import instrument_litellm
     from logmoji.llm._record import CallObserver, CallRecord
     from logmoji.llm.agents import AgentRun, ToolExecution, agent_run, track_tool
     from logmoji.llm.batch import BatchProcessor, BatchResult, RequestOutcome
@@ -68,6 +69,7 @@ _WHERE = {
     "instrument": "instrumentation",
     "instrument_anthropic": "instrumentation",
     "instrument_google": "instrumentation",
+    "instrument_litellm": "_litellm_hook",
     "instrument_openai": "instrumentation",
     "lowest_remaining_ratio": "ratelimits",
     "parse_rate_limit_headers": "ratelimits",
@@ -110,6 +112,7 @@ __all__ = [
     "instrument",
     "instrument_anthropic",
     "instrument_google",
+    "instrument_litellm",
     "instrument_openai",
     "lowest_remaining_ratio",
     "parse_rate_limit_headers",

@@ -11,6 +11,11 @@ covered without a line here. The request's path (``options.url``) picks the
 provider's :class:`~logmoji.llm._operation.Operation`; any other request
 (files, models, batches...) passes through untouched.
 
+A request sent while a call is already in flight in this context (a LiteLLM
+call, whose OpenAI provider sends through ``openai.OpenAI`` clients: see
+:mod:`logmoji.llm._litellm_hook`) belongs to that call and passes through
+unlogged; the check is one context-variable read.
+
 Three more instance attributes report to the call in flight, found through a
 context variable: ``_process_response`` (the final HTTP response: request
 id, rate-limit headers) and ``_sleep_for_retry`` (each retry).
@@ -137,6 +142,8 @@ def _returned(request: _Request, result: Any, *, is_async: bool) -> None:
 
 def _sync_request(rt: Runtime, routes: Routes, send: Callable[..., Any]) -> Callable[..., Any]:
     def request(*args: Any, **kwargs: Any) -> Any:
+        if current.get() is not None:  # sent by a call logged already (LiteLLM's): not twice
+            return send(*args, **kwargs)
         found = _route(routes, _options(args, kwargs))
         if found is None:
             return send(*args, **kwargs)
@@ -162,6 +169,8 @@ def _async_request(
     rt: Runtime, routes: Routes, send: Callable[..., Awaitable[Any]]
 ) -> Callable[..., Awaitable[Any]]:
     async def request(*args: Any, **kwargs: Any) -> Any:
+        if current.get() is not None:  # sent by a call logged already (LiteLLM's): not twice
+            return await send(*args, **kwargs)
         found = _route(routes, _options(args, kwargs))
         if found is None:
             return await send(*args, **kwargs)

@@ -42,8 +42,9 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
-__all__ = ["PRICE_PROVIDERS", "Server", "describe_server"]
+__all__ = ["PRICE_PROVIDERS", "Server", "describe_server", "describe_url"]
 
 _HOSTS: tuple[tuple[str, str], ...] = (
     ("api.openai.com", "openai"),
@@ -80,6 +81,8 @@ PRICE_PROVIDERS: dict[str, str] = {
     "cerebras": "cerebras",
     "gcp.gemini": "google",
     "gcp.vertex_ai": "google",
+    "aws.bedrock": "aws",
+    "cohere": "cohere",
 }
 _OLLAMA_PORT = 11434
 _AZURE_CLASSES = frozenset({"AzureOpenAI", "AsyncAzureOpenAI"})
@@ -125,6 +128,22 @@ def describe_server(client: Any, sdk: str) -> Server:
     names = {cls.__name__ for cls in type(client).__mro__}
     if names & _AZURE_CLASSES:
         return Server("azure.ai.openai", address, port)
+    return _describe(address, port, sdk)
+
+
+def describe_url(url: str, sdk: str) -> Server:
+    """Return the provider and address of a base URL (LiteLLM's ``api_base``) speaking ``sdk``."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # a malformed URL: say nothing rather than guess
+        return Server(sdk)
+    if port is None:
+        port = 443 if parts.scheme == "https" else 80 if parts.scheme == "http" else None
+    return _describe(parts.hostname or None, port, sdk)
+
+
+def _describe(address: str | None, port: int | None, sdk: str) -> Server:
     if address is None:
         return Server(sdk, None, port)
     known = _by_host(address.lower())

@@ -1,9 +1,11 @@
 """Auto-instrumentation: instrument the SDKs and agent frameworks as soon as a program imports them.
 
-:func:`enable` installs a post-import hook: when ``openai``, ``anthropic`` or
-``google.genai`` is imported (now or later), :func:`~logmoji.llm.instrument_openai` /
-:func:`~logmoji.llm.instrument_anthropic` / :func:`~logmoji.llm.instrument_google`
-run, so every client the program creates is instrumented; when an agent
+:func:`enable` installs a post-import hook: when ``openai``, ``anthropic``,
+``google.genai`` or ``litellm`` is imported (now or later),
+:func:`~logmoji.llm.instrument_openai` / :func:`~logmoji.llm.instrument_anthropic` /
+:func:`~logmoji.llm.instrument_google` / :func:`~logmoji.llm.instrument_litellm`
+run, so every client the program creates, and every LiteLLM call, is
+instrumented (a LiteLLM call once: see :mod:`logmoji.llm._litellm_hook`); when an agent
 framework is (``agents``, the OpenAI Agents SDK; ``langchain_core``), its
 :mod:`logmoji.llm.frameworks` module reports its runs and tools. The hook
 matches full module names, so ``google.genai`` is caught when its own module
@@ -25,11 +27,12 @@ from typing import Any, ClassVar
 
 __all__ = ["disable", "enable"]
 
-_SDKS = ("openai", "anthropic", "google.genai")
+_SDKS = ("openai", "anthropic", "google.genai", "litellm")
 _FUNCTIONS = {
     "openai": "instrument_openai",
     "anthropic": "instrument_anthropic",
     "google.genai": "instrument_google",
+    "litellm": "instrument_litellm",
 }
 # Top-level package of a framework -> its module in logmoji.llm.frameworks.
 _FRAMEWORKS = {"agents": "openai_agents", "langchain_core": "langchain"}
@@ -50,7 +53,7 @@ def _instrument(name: str) -> None:
             module = importlib.import_module(f"logmoji.llm.frameworks.{framework}")
             _State.handles.append(module.instrument())
             return
-        module = importlib.import_module("logmoji.llm.instrumentation")
+        module = importlib.import_module("logmoji.llm")
         _State.handles.append(getattr(module, _FUNCTIONS[name])())
     except Exception as exc:  # the program must run even if instrumenting fails
         from logmoji import get_logger

@@ -76,6 +76,7 @@ _GOOGLE_RATE_LIMIT = frozenset({"RESOURCE_EXHAUSTED"})
 _RETRY_INFO = "type.googleapis.com/google.rpc.RetryInfo"
 _SECONDS = re.compile(r"^(\d+(?:\.\d*)?)s$")
 _MAX_MESSAGE = 300
+_MAX_CHAIN = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +144,18 @@ def _status(exc: BaseException) -> int | None:
     return status
 
 
+def _transport_cause(exc: BaseException) -> bool:
+    """Return whether a transport error caused ``exc`` (a gateway's made-up 500, as LiteLLM's)."""
+    seen = exc.__cause__ or exc.__context__
+    for _ in range(_MAX_CHAIN):
+        if seen is None:
+            return False
+        if _class_names(seen) & _CONNECTION_CLASSES:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def _category(
     names: set[str], status: int | None, kind: str | None, code: str | None, message: str
 ) -> ErrorCategory:
@@ -167,15 +180,23 @@ def _category(
         or kind == "overloaded_error"
         or "OverloadedError" in names
         or (status == 503 and "overloaded" in message.lower())
+        # LiteLLM re-raises Anthropic's 529 as a 500 that quotes the error body.
+        or (status == 500 and '"overloaded_error"' in message)
     ):
         category = "overloaded"
-    elif code == "context_length_exceeded" or (
-        (status in (400, 413) or kind == "invalid_request_error") and _CONTEXT_TEXT.search(message)
+    elif (
+        code == "context_length_exceeded"
+        or "ContextWindowExceededError" in names
+        or (
+            (status in (400, 413) or kind == "invalid_request_error")
+            and _CONTEXT_TEXT.search(message)
+        )
     ):
         category = "context_length"
     elif status in (401, 403) or kind in ("authentication_error", "permission_error"):
         category = "auth"
-    elif status is None and names & _CONNECTION_CLASSES:
+    # LiteLLM's APIConnectionError carries status 500, though no server answered.
+    elif names & _CONNECTION_CLASSES and (status is None or "APIStatusError" not in names):
         category = "connection"
     elif (status is not None and status >= 500) or kind in ("api_error", "server_error"):
         category = "server_error"
@@ -187,7 +208,7 @@ def _category(
 
 
 def classify_error(exc: BaseException) -> ErrorInfo:
-    """Classify ``exc`` raised by an OpenAI, Anthropic or google-genai SDK call (or its transport).
+    """Classify ``exc`` raised by an OpenAI, Anthropic or google-genai SDK, LiteLLM, or a transport.
 
     Args:
         exc: The exception the SDK raised, unchanged.
@@ -214,8 +235,12 @@ def classify_error(exc: BaseException) -> ErrorInfo:
         or str(exc)
     )
     category = _category(names, status, kind, code, message)
+    if category == "server_error" and status == 500 and _transport_cause(exc):
+        category = "connection"
     response = getattr(exc, "response", None)
     headers = getattr(response, "headers", None)
+    if not headers:  # LiteLLM keeps the provider's headers apart from its own response
+        headers = getattr(exc, "litellm_response_headers", None) or headers
     request_id = _text(getattr(exc, "request_id", None))
     if request_id is None and isinstance(headers, Mapping):
         request_id = _text(headers.get("x-request-id")) or _text(headers.get("request-id"))
