@@ -86,6 +86,7 @@ EXPORTS: dict[str, dict[str, str]] = {
         "instrument": "logmoji.llm.instrumentation:instrument",
         "instrument_anthropic": "logmoji.llm.instrumentation:instrument_anthropic",
         "instrument_google": "logmoji.llm.instrumentation:instrument_google",
+        "instrument_litellm": "logmoji.llm._litellm_hook:instrument_litellm",
         "instrument_openai": "logmoji.llm.instrumentation:instrument_openai",
         "lowest_remaining_ratio": "logmoji.llm.ratelimits:lowest_remaining_ratio",
         "parse_rate_limit_headers": "logmoji.llm.ratelimits:parse_rate_limit_headers",
