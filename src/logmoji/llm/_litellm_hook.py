@@ -33,7 +33,7 @@ from typing import Any
 
 from logmoji.llm import _litellm
 from logmoji.llm._call import Call, current
-from logmoji.llm._defaults import instrument_settings
+from logmoji.llm._settings import instrument_settings
 from logmoji.llm._openai import CHAT, EMBEDDINGS
 from logmoji.llm._record import CallObserver
 from logmoji.llm._runtime import Runtime, Settings

@@ -16,8 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from logmoji.llm._model_price import ModelPrice
-from logmoji.llm._prices import BundledPrices, PriceSchedule, strip_date_suffix
-from logmoji.llm._servers import PRICE_PROVIDERS
+from logmoji.llm._prices import PRICE_PROVIDERS, BundledPrices, PriceSchedule, strip_date_suffix
 
 __all__ = ["PriceInput", "PriceLookup"]
 

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from genai_prices import types as gp
 
 __all__ = [
+    "PRICE_PROVIDERS",
     "BundledPrices",
     "ModelPrice",
     "PriceSchedule",
@@ -41,8 +42,26 @@ __all__ = [
 _ZERO = Decimal(0)
 _INSTALL_HINT = "pip install 'logmoji[prices]'"
 _DAY = 86_400
-# logmoji's provider names (the OTel GenAI well-known ones) that genai-prices names otherwise.
-_PRICE_PROVIDERS = {"gcp.gemini": "google", "gcp.vertex_ai": "google"}
+#: logmoji's provider names (OTel GenAI's well-known ones) to genai-prices' provider ids;
+#: a provider not here gets no bundled price.
+PRICE_PROVIDERS: dict[str, str] = {
+    "openai": "openai",
+    "anthropic": "anthropic",
+    "azure.ai.openai": "azure",
+    "groq": "groq",
+    "deepseek": "deepseek",
+    "openrouter": "openrouter",
+    "together": "together",
+    "mistral_ai": "mistral",
+    "x_ai": "x-ai",
+    "perplexity": "perplexity",
+    "fireworks": "fireworks",
+    "cerebras": "cerebras",
+    "gcp.gemini": "google",
+    "gcp.vertex_ai": "google",
+    "aws.bedrock": "aws",
+    "cohere": "cohere",
+}
 # Server replies name dated snapshots: "-2024-08-06", "-20250929", Vertex's "@20241022".
 _DATE_SUFFIX = re.compile(r"(?:[-@]\d{4}-\d{2}-\d{2}|[-@]\d{8})$")
 
@@ -104,7 +123,7 @@ class BundledPrices:
         """
         providers = self._providers()
         lowered = model.lower()
-        provider = _PRICE_PROVIDERS.get(provider, provider) if provider else provider
+        provider = PRICE_PROVIDERS.get(provider, provider) if provider else provider
         # The hint first, then any provider; a router's "anthropic/claude-3-haiku" names
         # its provider; and last, the name without its snapshot date.
         attempts: list[tuple[str | None, str]] = [(None, lowered)]

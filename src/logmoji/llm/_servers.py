@@ -65,25 +65,6 @@ _HOSTS: tuple[tuple[str, str], ...] = (
     ("generativelanguage.googleapis.com", "gcp.gemini"),
 )
 
-#: Our provider names to genai-prices' provider ids; a provider not here gets no bundled price.
-PRICE_PROVIDERS: dict[str, str] = {
-    "openai": "openai",
-    "anthropic": "anthropic",
-    "azure.ai.openai": "azure",
-    "groq": "groq",
-    "deepseek": "deepseek",
-    "openrouter": "openrouter",
-    "together": "together",
-    "mistral_ai": "mistral",
-    "x_ai": "x-ai",
-    "perplexity": "perplexity",
-    "fireworks": "fireworks",
-    "cerebras": "cerebras",
-    "gcp.gemini": "google",
-    "gcp.vertex_ai": "google",
-    "aws.bedrock": "aws",
-    "cohere": "cohere",
-}
 _OLLAMA_PORT = 11434
 _AZURE_CLASSES = frozenset({"AzureOpenAI", "AsyncAzureOpenAI"})
 

@@ -40,7 +40,7 @@ from typing import Any
 
 from logmoji import get_logger
 from logmoji.llm import _anthropic, _google, _openai
-from logmoji.llm._defaults import instrument_settings
+from logmoji.llm._settings import instrument_settings
 from logmoji.llm._patches import Patches
 from logmoji.llm._record import CallObserver
 from logmoji.llm._runtime import Runtime, Settings
