@@ -31,22 +31,22 @@ report-screenshot: $(VENV)/.installed
 # in pyproject.toml; for the usage readers only the functions reading usage and outcomes.
 # Results and equivalent mutants: docs/testing.md. Fails when 5% or more survive.
 MUTANTS ?= \
-	'logmoji.llm.errors.*' \
-	'logmoji.llm.ratelimits.*' \
-	'logmoji.llm._model_price.*' \
-	'logmoji.llm._price_lookup.*' \
-	'logmoji.llm._prices.*' \
+	'logmoji.llm.instrumentation.errors.*' \
+	'logmoji.llm.instrumentation.ratelimits.*' \
+	'logmoji.llm.costs._model_price.*' \
+	'logmoji.llm.costs._price_lookup.*' \
+	'logmoji.llm.costs._prices.*' \
 	'logmoji.llm.costs.*' \
-	'logmoji.llm._anthropic.x__usage__*' \
-	'logmoji.llm._anthropic.x*MessagesTracker*' \
-	'logmoji.llm._anthropic.x*Messages*outcome__*' \
-	'logmoji.llm._openai.x__estimated__*' \
-	'logmoji.llm._openai.x__chat_usage__*' \
-	'logmoji.llm._openai.x__response_outcome__*' \
-	'logmoji.llm._openai.x*Tracker*' \
-	'logmoji.llm._openai.x*Chat*outcome__*' \
-	'logmoji.llm._openai.x*Responses*outcome__*' \
-	'logmoji.llm._openai.x*Embeddings*outcome__*'
+	'logmoji.llm.instrumentation.providers.anthropic.x__usage__*' \
+	'logmoji.llm.instrumentation.providers.anthropic.x*MessagesTracker*' \
+	'logmoji.llm.instrumentation.providers.anthropic.x*Messages*outcome__*' \
+	'logmoji.llm.instrumentation.providers.openai.x__estimated__*' \
+	'logmoji.llm.instrumentation.providers.openai.x__chat_usage__*' \
+	'logmoji.llm.instrumentation.providers.openai.x__response_outcome__*' \
+	'logmoji.llm.instrumentation.providers.openai.x*Tracker*' \
+	'logmoji.llm.instrumentation.providers.openai.x*Chat*outcome__*' \
+	'logmoji.llm.instrumentation.providers.openai.x*Responses*outcome__*' \
+	'logmoji.llm.instrumentation.providers.openai.x*Embeddings*outcome__*'
 MUTATE_JOBS ?= 2
 
 mutate: $(VENV)/.installed

@@ -50,14 +50,14 @@ from _harness import compare, table
 
 import logmoji
 from logmoji import LoggingConfig, TelemetryConfig, get_logger, setup_telemetry
-from logmoji.llm._call import Call, Outcome
 from logmoji.llm._defaults import default_observers
-from logmoji.llm._openai import CHAT, ChatTracker
 from logmoji.llm._runs import RunState, current_run
-from logmoji.llm._runtime import Runtime, Settings
 from logmoji.llm.agents import agent_run
 from logmoji.llm.instrumentation import instrument
-from logmoji.llm.streams import _watch
+from logmoji.llm.instrumentation._call import Call, Outcome
+from logmoji.llm.instrumentation._runtime import Runtime, Settings
+from logmoji.llm.instrumentation.providers.openai import CHAT, ChatTracker
+from logmoji.llm.instrumentation.streams import _watch
 
 MESSAGES: Any = [{"role": "user", "content": "Name three rivers of Europe, briefly."}]
 SHORT, LONG = 50, 1050

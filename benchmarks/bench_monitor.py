@@ -30,7 +30,7 @@ import logmoji
 from logmoji import LoggingConfig, TelemetryConfig, setup_telemetry
 from logmoji.llm._record import CallRecord
 from logmoji.llm.monitor import PerformanceMonitor
-from logmoji.llm.sketch import DDSketch
+from logmoji.llm.monitor.sketch import DDSketch
 
 MODELS = [f"model-{i}" for i in range(10)]
 

@@ -5,7 +5,7 @@ What changed from the spec's snippet:
 * it awaited ``create()`` on the synchronous ``anthropic.Anthropic`` client;
   this uses ``AsyncAnthropic``;
 * it read ``e.retry_after``, which ``anthropic.RateLimitError`` does not have;
-  :func:`logmoji.llm.errors.classify_error` reads the wait the server asked for
+  :func:`logmoji.llm.instrumentation.errors.classify_error` reads the wait the server asked for
   from the ``retry-after-ms``/``retry-after`` headers;
 * the started/completed/failed events are logged by ``instrument()``, with
   Anthropic's ``input_tokens``/``output_tokens`` and the normalised
@@ -28,7 +28,7 @@ import anthropic
 
 from logmoji import get_logger
 from logmoji.llm import instrument
-from logmoji.llm.errors import classify_error
+from logmoji.llm.instrumentation.errors import classify_error
 from logmoji.testing import FakeLLMProvider
 
 

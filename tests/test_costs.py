@@ -168,7 +168,7 @@ class TestHandComputedPrices:
         """An off-peak window given in any time zone is held as seconds after UTC midnight."""
         from genai_prices import types
 
-        from logmoji.llm._prices import _convert_constraint
+        from logmoji.llm.costs._prices import _convert_constraint
 
         when = _convert_constraint(types.TimeOfDateConstraint(start_time=start, end_time=end))
 
@@ -178,7 +178,7 @@ class TestHandComputedPrices:
         """The machine's own time zone does not move an off-peak window."""
         from genai_prices import types
 
-        from logmoji.llm._prices import _convert_constraint
+        from logmoji.llm.costs._prices import _convert_constraint
 
         monkeypatch.setenv("TZ", "Asia/Kolkata")
         clock_time.tzset()
@@ -203,7 +203,7 @@ class TestHandComputedPrices:
         """Converted prices agree with genai-prices' own calculation, tiers and dates included."""
         from genai_prices import Usage, data_snapshot, types
 
-        from logmoji.llm._prices import _GENAI_KEYS, PriceSchedule, _convert_model
+        from logmoji.llm.costs._prices import _GENAI_KEYS, PriceSchedule, _convert_model
 
         rng = random.Random(7)
         checked = 0
@@ -792,7 +792,7 @@ class TestBoundedMemory:
 
     def test_model_names_are_capped(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """Distinct unknown model names past the cap do not grow memory."""
-        monkeypatch.setattr("logmoji.llm._price_lookup._MAX_MODELS", 50)
+        monkeypatch.setattr("logmoji.llm.costs._price_lookup._MAX_MODELS", 50)
         tracker = CostTracker()
         records = [record(model=f"ft:custom-{i}") for i in range(1200)]
         with capture_logs("ERROR"):
@@ -946,7 +946,7 @@ class TestPriceWindows:
         self, daily_from: float, daily_to: float | None, second: int, active: bool
     ) -> None:
         """A daily window includes its start, excludes its end, and may wrap past midnight."""
-        from logmoji.llm._prices import _When
+        from logmoji.llm.costs._prices import _When
 
         when = _When(daily_from=daily_from, daily_to=daily_to)
 
@@ -954,7 +954,7 @@ class TestPriceWindows:
 
     def test_other_constraints_are_asked(self) -> None:
         """A constraint of a kind logmoji does not know is asked, with a UTC datetime."""
-        from logmoji.llm._prices import _convert_constraint
+        from logmoji.llm.costs._prices import _convert_constraint
 
         asked: list[datetime] = []
 

@@ -1,4 +1,4 @@
-"""Tests for logmoji.llm.errors: exceptions as the SDKs raise them, sorted into categories."""
+"""Tests for logmoji.llm.instrumentation.errors: SDK exceptions sorted into categories."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import httpx2
 import openai
 import pytest
 
-from logmoji.llm.errors import ErrorInfo, classify_error
+from logmoji.llm.instrumentation.errors import ErrorInfo, classify_error
 
 _REQUEST = httpx2.Request("POST", "http://127.0.0.1:9/v1/chat/completions")
 

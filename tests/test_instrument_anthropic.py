@@ -23,8 +23,8 @@ from pydantic import BaseModel
 
 from _sdk_calls import Spy, ending, llm_events, names, touched
 from logmoji.llm._record import CallRecord
-from logmoji.llm.errors import classify_error
 from logmoji.llm.instrumentation import instrument, instrument_anthropic
+from logmoji.llm.instrumentation.errors import classify_error
 from logmoji.testing import capture_logs
 from logmoji.testing._fake_provider import FakeLLMProvider
 from logmoji.testing._fake_text import count_prompt_tokens

@@ -24,9 +24,9 @@ from google.genai import errors, types
 
 from _sdk_calls import ending, llm_events, names
 from logmoji.llm import instrument, instrument_google
-from logmoji.llm._prices import BundledPrices
 from logmoji.llm.costs import CostTracker
-from logmoji.llm.errors import classify_error
+from logmoji.llm.costs._prices import BundledPrices
+from logmoji.llm.instrumentation.errors import classify_error
 from logmoji.testing import capture_logs
 from logmoji.testing._fake_provider import FakeLLMProvider
 from logmoji.testing._fake_text import count_prompt_tokens

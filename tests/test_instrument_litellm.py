@@ -23,9 +23,9 @@ import pytest
 from _sdk_calls import llm_events
 from logmoji.exceptions import BudgetExceededError
 from logmoji.llm import CostTracker, instrument_litellm, instrument_openai
-from logmoji.llm._litellm import resolve, server_for
 from logmoji.llm._record import CallRecord
 from logmoji.llm.costs import Budget
+from logmoji.llm.instrumentation.providers.litellm import resolve, server_for
 from logmoji.testing import capture_logs
 from logmoji.testing._fake_provider import FakeLLMProvider
 from logmoji.testing._fake_text import count_prompt_tokens

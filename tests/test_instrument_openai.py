@@ -865,7 +865,7 @@ class TestInstrumentOpenAI:
     def test_import_is_lazy(self) -> None:
         """Importing logmoji and its instrumentation loads no LLM SDK."""
         code = (
-            "import sys, logmoji, logmoji.llm.instrumentation, logmoji.llm.errors;"
+            "import sys, logmoji, logmoji.llm.instrumentation, logmoji.llm.instrumentation.errors;"
             "print(sorted(m for m in ('openai', 'anthropic') if m in sys.modules))"
         )
         out = subprocess.run(

@@ -1,4 +1,4 @@
-"""Tests for logmoji.llm.ratelimits: rate-limit and retry-after headers as frozen data."""
+"""Tests for logmoji.llm.instrumentation.ratelimits: rate-limit and retry-after headers."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from logmoji.llm.ratelimits import (
+from logmoji.llm.instrumentation.ratelimits import (
     RateLimit,
     RateLimitState,
     lowest_remaining_ratio,

@@ -16,8 +16,8 @@ import pytest
 
 from _sdk_calls import llm_events
 from logmoji.llm import CostTracker
-from logmoji.llm._servers import describe_server
 from logmoji.llm.instrumentation import instrument
+from logmoji.llm.instrumentation._servers import describe_server
 from logmoji.testing import capture_logs
 from logmoji.testing._fake_provider import FakeLLMProvider
 

@@ -1,4 +1,4 @@
-"""Tests for logmoji.llm.sketch: the DDSketch quantile sketch."""
+"""Tests for logmoji.llm.monitor.sketch: the DDSketch quantile sketch."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from logmoji.llm.sketch import DDSketch
+from logmoji.llm.monitor.sketch import DDSketch
 
 QUANTILES = (0.0, 0.001, 0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999, 1.0)
 # Bucket boundaries are computed with floating-point logs; a value a rounding

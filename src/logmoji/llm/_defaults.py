@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 from logmoji.logger.config import LLMConfig, ResolvedLLMConfig
 
 if TYPE_CHECKING:
-
     from logmoji.llm._record import CallObserver
     from logmoji.llm.costs import CostTracker
     from logmoji.llm.monitor import PerformanceMonitor

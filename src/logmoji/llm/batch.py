@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from logmoji._validate import require_int, require_number
-from logmoji.llm.ratelimits import parse_retry_after
+from logmoji.llm.instrumentation.ratelimits import parse_retry_after
 from logmoji.logger.core import Logger, get_logger
 
 __all__ = ["BatchProcessor", "BatchResult", "RequestOutcome", "is_rate_limited", "retry_after_of"]

@@ -28,7 +28,7 @@ arguments go out only with content capture, inside ``gen_ai.output.messages``
 (the conventions' opt-in attribute) as ``tool_call`` parts, beside the
 answer's ``text`` part. Content capture also sets ``gen_ai.input.messages``,
 ``gen_ai.system_instructions`` and ``gen_ai.tool.definitions`` from the
-request (:mod:`logmoji.llm._content`), and the request's settings are always
+request (:mod:`logmoji.llm.instrumentation._content`), and the request's settings are always
 there: ``gen_ai.request.temperature``, ``max_tokens``, ``top_p``, ``seed``,
 ``stop_sequences``.
 
@@ -312,7 +312,7 @@ _REQUEST_SETTINGS = (
     ("top_p", "gen_ai.request.top_p", (int, float)),
     ("seed", "gen_ai.request.seed", int),
 )
-# Captured content, already in the conventions' JSON shape (see logmoji.llm._content).
+# Captured content, already in the conventions' JSON shape (logmoji.llm.instrumentation._content).
 _CONTENT = ("gen_ai.input.messages", "gen_ai.system_instructions", "gen_ai.tool.definitions")
 # A run's or a tool's ending fields, and their attributes.
 _AGENT_COUNTS = (

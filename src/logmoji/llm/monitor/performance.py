@@ -1,9 +1,9 @@
 """Latency and error monitoring per model: :class:`PerformanceMonitor`.
 
-The monitor keeps, per model, a :class:`~logmoji.llm.sketch.DDSketch` of
+The monitor keeps, per model, a :class:`~logmoji.llm.monitor.sketch.DDSketch` of
 latencies (and of time to first token, when reported) with 1% relative error,
 plus request and error counts, over all time and over a sliding window. The
-window is a ring of ten slices (:mod:`logmoji.llm._window`); a slice older
+window is a ring of ten slices (:mod:`logmoji.llm.monitor._window`); a slice older
 than the window is folded into the all-time totals and reused, so memory
 stays bounded however many requests pass.
 
@@ -34,9 +34,9 @@ from typing import Any
 
 from logmoji.exceptions import ConfigurationError
 from logmoji.llm._record import CallRecord
-from logmoji.llm._snapshot import Snapshot
-from logmoji.llm._window import SLICES, ModelWindow
-from logmoji.llm.sketch import DDSketch
+from logmoji.llm.monitor._snapshot import Snapshot
+from logmoji.llm.monitor._window import SLICES, ModelWindow
+from logmoji.llm.monitor.sketch import DDSketch
 from logmoji.logger.core import Logger, get_logger
 
 __all__ = ["OTHER_MODEL", "PerformanceMonitor", "Snapshot"]

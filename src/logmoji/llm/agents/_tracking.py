@@ -16,9 +16,9 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import Protocol, Self
 
-from logmoji.llm._call import truncate
 from logmoji.llm._defaults import llm_settings, telemetry_observers
-from logmoji.llm.errors import classify_error
+from logmoji.llm.instrumentation._call import truncate
+from logmoji.llm.instrumentation.errors import classify_error
 from logmoji.logger.core import Logger
 
 __all__ = ["Tracked", "TrackedSpan", "error_fields", "safely"]

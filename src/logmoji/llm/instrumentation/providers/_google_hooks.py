@@ -15,7 +15,7 @@ and ``_async_request_once`` (one HTTP attempt each), tell the call of retries.
 What the caller gets is the SDK's own: the ``HttpResponse``, or a generator of
 them. A sync stream is a lazy generator whose first ``next()`` sends the
 request, so the call starts there, and a failure before the first chunk ends
-it as a failed request; after that, :func:`~logmoji.llm.streams.watch_items`
+it as a failed request; after that, :func:`~logmoji.llm.instrumentation.streams.watch_items`
 follows the chunks. Nothing is read ahead.
 """
 
@@ -26,11 +26,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mappin
 from contextvars import ContextVar
 from typing import Any
 
-from logmoji.llm._call import Call, current
-from logmoji.llm._operation import Operation, get_field
-from logmoji.llm._patches import Patches
-from logmoji.llm._runtime import Runtime
-from logmoji.llm.streams import watch_items
+from logmoji.llm.instrumentation._call import Call, current
+from logmoji.llm.instrumentation._operation import Operation, get_field
+from logmoji.llm.instrumentation._patches import Patches
+from logmoji.llm.instrumentation._runtime import Runtime
+from logmoji.llm.instrumentation.streams import watch_items
 
 __all__ = ["Verbs", "hook_api_client"]
 

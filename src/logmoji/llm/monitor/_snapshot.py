@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from logmoji.llm.sketch import DDSketch
+from logmoji.llm.monitor.sketch import DDSketch
 
 __all__ = ["Snapshot"]
 

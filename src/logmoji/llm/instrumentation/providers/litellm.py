@@ -27,10 +27,10 @@ import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from logmoji.llm._call import Call, Outcome, current
-from logmoji.llm._openai import CHAT, EMBEDDINGS, ChatTracker
-from logmoji.llm._operation import get_field
-from logmoji.llm._servers import Server, describe_url
+from logmoji.llm.instrumentation._call import Call, Outcome, current
+from logmoji.llm.instrumentation._operation import get_field
+from logmoji.llm.instrumentation._servers import Server, describe_url
+from logmoji.llm.instrumentation.providers.openai import CHAT, EMBEDDINGS, ChatTracker
 
 __all__ = [
     "NAMES",

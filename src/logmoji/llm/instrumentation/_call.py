@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from logmoji.llm._record import CallRecord
 from logmoji.llm._runs import RunState, current_run
-from logmoji.llm._runtime import CallScope, Runtime
-from logmoji.llm.errors import classify_error
-from logmoji.llm.ratelimits import (
+from logmoji.llm.instrumentation._runtime import CallScope, Runtime
+from logmoji.llm.instrumentation.errors import classify_error
+from logmoji.llm.instrumentation.ratelimits import (
     lowest_remaining_ratio,
     parse_rate_limit_headers,
     parse_retry_after,
@@ -32,7 +32,7 @@ from logmoji.llm.tokens import TokenEstimate
 from logmoji.logger._pipeline import text_masker
 
 if TYPE_CHECKING:
-    from logmoji.llm.streams import StreamTracker
+    from logmoji.llm.instrumentation.streams import StreamTracker
 
 __all__ = ["Call", "Outcome", "Prompt", "ToolCall", "current", "truncate"]
 

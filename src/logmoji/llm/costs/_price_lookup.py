@@ -2,7 +2,7 @@
 
 The user's prices (``prices=``) are tried first, under the name as given,
 lowercased and without its snapshot date; then genai-prices' bundled data
-(:class:`~logmoji.llm._prices.BundledPrices`). Each (provider, model) pair is
+(:class:`~logmoji.llm.costs._prices.BundledPrices`). Each (provider, model) pair is
 resolved once and cached, so pricing a call afterwards is one dict lookup. Model
 names come from callers and servers, so the cache and the set of unknown names
 already reported are both bounded.
@@ -15,8 +15,13 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from logmoji.llm._model_price import ModelPrice
-from logmoji.llm._prices import PRICE_PROVIDERS, BundledPrices, PriceSchedule, strip_date_suffix
+from logmoji.llm.costs._model_price import ModelPrice
+from logmoji.llm.costs._prices import (
+    PRICE_PROVIDERS,
+    BundledPrices,
+    PriceSchedule,
+    strip_date_suffix,
+)
 
 __all__ = ["PriceInput", "PriceLookup"]
 

@@ -3,7 +3,7 @@
 Every request to ``/v1/messages`` is logged as operation ``messages``,
 whichever method sent it: ``messages.create`` (plain and ``stream=True``),
 ``parse``, ``stream()``, their ``beta.messages`` twins and the raw and
-streaming-response wrappers (see :mod:`logmoji.llm._hooks`).
+streaming-response wrappers (see :mod:`logmoji.llm.instrumentation._hooks`).
 
 Usage is normalised to the OpenAI convention: ``prompt_tokens`` counts every
 input token, cache reads (``cached_tokens``) and cache writes
@@ -19,13 +19,13 @@ from typing import Any
 
 import orjson
 
-from logmoji.llm._call import Call, Outcome, Prompt, ToolCall
-from logmoji.llm._content import messages_content
-from logmoji.llm._hooks import Routes, hook_client
-from logmoji.llm._operation import Operation, get_field, request_settings, summarize
-from logmoji.llm._patches import Patches
-from logmoji.llm._runtime import Runtime
-from logmoji.llm.streams import StreamTracker
+from logmoji.llm.instrumentation._call import Call, Outcome, Prompt, ToolCall
+from logmoji.llm.instrumentation._content import messages_content
+from logmoji.llm.instrumentation._hooks import Routes, hook_client
+from logmoji.llm.instrumentation._operation import Operation, get_field, request_settings, summarize
+from logmoji.llm.instrumentation._patches import Patches
+from logmoji.llm.instrumentation._runtime import Runtime
+from logmoji.llm.instrumentation.streams import StreamTracker
 
 __all__ = ["PROVIDER", "REQUEST_ID_HEADER", "ROUTES", "install"]
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import math
 
-from logmoji.llm._snapshot import Snapshot
-from logmoji.llm.sketch import DDSketch
+from logmoji.llm.monitor._snapshot import Snapshot
+from logmoji.llm.monitor.sketch import DDSketch
 
 __all__ = ["SLICES", "ModelWindow", "Slice"]
 

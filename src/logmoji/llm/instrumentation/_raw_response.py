@@ -28,11 +28,11 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from logmoji.llm._call import Call, Outcome
-from logmoji.llm.streams import watch_stream
+from logmoji.llm.instrumentation._call import Call, Outcome
+from logmoji.llm.instrumentation.streams import watch_stream
 
 if TYPE_CHECKING:
-    from logmoji.llm._operation import Operation
+    from logmoji.llm.instrumentation._operation import Operation
 
 __all__ = ["watch_response"]
 

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from logmoji.llm.ratelimits import parse_retry_after
+from logmoji.llm.instrumentation.ratelimits import parse_retry_after
 
 __all__ = ["ErrorCategory", "ErrorInfo", "classify_error"]
 

@@ -12,7 +12,7 @@ cannot refuse a call over budget, and a stream the caller stops reading ends
 with no callback at all. A wrapper sees the call start and end in the
 caller's own thread or task, like the SDK hook does.
 
-Once, not twice: while a LiteLLM call runs, :data:`logmoji.llm._call.current`
+Once, not twice: while a LiteLLM call runs, :data:`logmoji.llm.instrumentation._call.current`
 holds it. The OpenAI/Anthropic SDK hook (``_hooks.py``) lets any request made
 while a call is in flight pass through unlogged, so LiteLLM's OpenAI provider,
 which sends through ``openai.OpenAI`` clients, is logged by LiteLLM's
@@ -31,14 +31,20 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
-from logmoji.llm import _litellm
-from logmoji.llm._call import Call, current
-from logmoji.llm._settings import instrument_settings
-from logmoji.llm._openai import CHAT, EMBEDDINGS
 from logmoji.llm._record import CallObserver
-from logmoji.llm._runtime import Runtime, Settings
-from logmoji.llm._servers import Server
-from logmoji.llm.instrumentation import _AUTO, _AUTO_LOCK, Instrumentation, _import_sdk, _logger
+from logmoji.llm.instrumentation._call import Call, current
+from logmoji.llm.instrumentation._instrument import (
+    _AUTO,
+    _AUTO_LOCK,
+    Instrumentation,
+    _import_sdk,
+    _logger,
+)
+from logmoji.llm.instrumentation._runtime import Runtime, Settings
+from logmoji.llm.instrumentation._servers import Server
+from logmoji.llm.instrumentation._settings import instrument_settings
+from logmoji.llm.instrumentation.providers import litellm as _litellm
+from logmoji.llm.instrumentation.providers.openai import CHAT, EMBEDDINGS
 
 __all__ = ["instrument_litellm"]
 

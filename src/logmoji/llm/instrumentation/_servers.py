@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["PRICE_PROVIDERS", "Server", "describe_server", "describe_url"]
+__all__ = ["Server", "describe_server", "describe_url"]
 
 _HOSTS: tuple[tuple[str, str], ...] = (
     ("api.openai.com", "openai"),

@@ -32,7 +32,8 @@ from typing import Any
 from structlog.contextvars import get_contextvars
 
 from logmoji.exceptions import BudgetExceededError
-from logmoji.llm._ledger import (
+from logmoji.llm._record import CallRecord
+from logmoji.llm.costs._ledger import (
     Budget,
     Counts,
     DayReport,
@@ -40,10 +41,9 @@ from logmoji.llm._ledger import (
     SoftLimitReached,
     UsageSummary,
 )
-from logmoji.llm._model_price import ModelPrice, PriceTier, to_usd
-from logmoji.llm._price_lookup import PriceInput, PriceLookup, _check_model, _price_table
-from logmoji.llm._prices import BundledPrices, PriceSchedule
-from logmoji.llm._record import CallRecord
+from logmoji.llm.costs._model_price import ModelPrice, PriceTier, to_usd
+from logmoji.llm.costs._price_lookup import PriceInput, PriceLookup, _check_model, _price_table
+from logmoji.llm.costs._prices import BundledPrices, PriceSchedule
 from logmoji.logger.core import get_logger
 
 __all__ = ["Budget", "CostTracker", "ModelPrice", "PriceTier", "UsageSummary"]

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from logmoji.llm._call import Call, Outcome, Prompt
-from logmoji.llm.streams import StreamTracker
+from logmoji.llm.instrumentation._call import Call, Outcome, Prompt
+from logmoji.llm.instrumentation.streams import StreamTracker
 from logmoji.llm.tokens import estimate_texts, iter_text
 
 __all__ = ["Operation", "get_field", "request_settings", "summarize"]

@@ -5,7 +5,7 @@
 :func:`~logmoji.llm.instrument_openai` / :func:`~logmoji.llm.instrument_anthropic` /
 :func:`~logmoji.llm.instrument_google` / :func:`~logmoji.llm.instrument_litellm`
 run, so every client the program creates, and every LiteLLM call, is
-instrumented (a LiteLLM call once: see :mod:`logmoji.llm._litellm_hook`); when an agent
+instrumented (a LiteLLM call once: see :mod:`.providers._litellm_hook`); when an agent
 framework is (``agents``, the OpenAI Agents SDK; ``langchain_core``), its
 :mod:`logmoji.llm.frameworks` module reports its runs and tools. The hook
 matches full module names, so ``google.genai`` is caught when its own module

@@ -1,4 +1,4 @@
-"""Turn the keyword options of ``instrument()`` into :class:`~logmoji.llm._runtime.Settings`.
+"""Turn the keyword options of ``instrument()`` into the :class:`._runtime.Settings` of one set-up.
 
 Options left out come from ``TelemetryConfig.llm`` / the ``LOGMOJI_*``
 variables (:mod:`logmoji.llm._defaults`); bad ones fail here, at set-up.
@@ -11,7 +11,7 @@ from typing import Any
 
 from logmoji.llm._defaults import default_observers, llm_settings
 from logmoji.llm._record import CallObserver
-from logmoji.llm._runtime import Settings
+from logmoji.llm.instrumentation._runtime import Settings
 
 __all__ = ["instrument_settings"]
 

@@ -4,7 +4,7 @@ Every request to ``/chat/completions`` (operation ``chat``), ``/responses``
 (``responses``), ``/embeddings`` (``embeddings``), ``/responses/compact``
 (``responses_compact``) or ``/decisions`` (``decisions``) is logged, whichever
 method sent it: ``create``, ``parse``, ``stream()``, the ``beta`` twins and
-the raw and streaming-response wrappers (see :mod:`logmoji.llm._hooks`).
+the raw and streaming-response wrappers (see :mod:`logmoji.llm.instrumentation._hooks`).
 
 A chat stream reports usage only if asked with
 ``stream_options={"include_usage": True}``. When the caller did not ask, it is
@@ -17,13 +17,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from logmoji.llm._call import Call, Outcome, Prompt, ToolCall
-from logmoji.llm._content import chat_content, responses_content
-from logmoji.llm._hooks import Routes, hook_client
-from logmoji.llm._operation import Operation, get_field, request_settings, summarize
-from logmoji.llm._patches import Patches
-from logmoji.llm._runtime import Runtime
-from logmoji.llm.streams import StreamTracker
+from logmoji.llm.instrumentation._call import Call, Outcome, Prompt, ToolCall
+from logmoji.llm.instrumentation._content import chat_content, responses_content
+from logmoji.llm.instrumentation._hooks import Routes, hook_client
+from logmoji.llm.instrumentation._operation import Operation, get_field, request_settings, summarize
+from logmoji.llm.instrumentation._patches import Patches
+from logmoji.llm.instrumentation._runtime import Runtime
+from logmoji.llm.instrumentation.streams import StreamTracker
 from logmoji.llm.tokens import TokenEstimate, estimate_texts
 
 __all__ = ["PROVIDER", "REQUEST_ID_HEADER", "ROUTES", "install"]

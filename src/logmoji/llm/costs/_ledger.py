@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-from logmoji.llm._model_price import to_usd
+from logmoji.llm.costs._model_price import to_usd
 
 __all__ = ["Budget", "DayReport", "Ledger", "SoftLimitReached", "UsageSummary"]
 

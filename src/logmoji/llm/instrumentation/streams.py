@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from logmoji.llm._call import Call, Outcome
+    from logmoji.llm.instrumentation._call import Call, Outcome
 
 __all__ = ["StreamTracker", "watch_items", "watch_stream"]
 

@@ -24,7 +24,7 @@ from datetime import time as clock_time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from logmoji.llm._model_price import ModelPrice, PriceTier, to_usd
+from logmoji.llm.costs._model_price import ModelPrice, PriceTier, to_usd
 
 if TYPE_CHECKING:
     from genai_prices import types as gp

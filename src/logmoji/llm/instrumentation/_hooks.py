@@ -8,12 +8,12 @@ that a framework captured before instrumentation (a resource keeps
 ``client.post``, which looks ``request`` up on the client at call time). So one
 instance attribute covers them all, and a method added by a new SDK release is
 covered without a line here. The request's path (``options.url``) picks the
-provider's :class:`~logmoji.llm._operation.Operation`; any other request
+provider's :class:`~logmoji.llm.instrumentation._operation.Operation`; any other request
 (files, models, batches...) passes through untouched.
 
 A request sent while a call is already in flight in this context (a LiteLLM
 call, whose OpenAI provider sends through ``openai.OpenAI`` clients: see
-:mod:`logmoji.llm._litellm_hook`) belongs to that call and passes through
+:mod:`logmoji.llm.instrumentation.providers._litellm_hook`) belongs to that call and passes through
 unlogged; the check is one context-variable read.
 
 Three more instance attributes report to the call in flight, found through a
@@ -24,9 +24,9 @@ What ``request`` returns decides how the call ends:
 
 * a parsed result: ✨ completed at once;
 * an SDK stream: 🌊 ``stream_started``, then the stream is watched in place
-  (:mod:`logmoji.llm.streams`);
+  (:mod:`logmoji.llm.instrumentation.streams`);
 * a raw or streaming-response wrapper: the ending waits until the caller
-  reads the body (:mod:`logmoji.llm._raw_response`).
+  reads the body (:mod:`logmoji.llm.instrumentation._raw_response`).
 """
 
 from __future__ import annotations
@@ -35,12 +35,12 @@ import copy
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from logmoji.llm._call import Call, current
-from logmoji.llm._operation import Operation
-from logmoji.llm._patches import Patches
-from logmoji.llm._raw_response import watch_response
-from logmoji.llm._runtime import Runtime
-from logmoji.llm.streams import watch_stream
+from logmoji.llm.instrumentation._call import Call, current
+from logmoji.llm.instrumentation._operation import Operation
+from logmoji.llm.instrumentation._patches import Patches
+from logmoji.llm.instrumentation._raw_response import watch_response
+from logmoji.llm.instrumentation._runtime import Runtime
+from logmoji.llm.instrumentation.streams import watch_stream
 
 __all__ = ["Routes", "hook_client"]
 

@@ -11,15 +11,15 @@ exactly what was there before.
 How the hook works: only instance attributes of that one client are replaced:
 its ``request`` method, through which every model request passes whatever
 method, namespace or wrapper sent it, and its ``_process_response`` and
-``_sleep_for_retry``; see :mod:`logmoji.llm._hooks` and
+``_sleep_for_retry``; see :mod:`logmoji.llm.instrumentation._hooks` and
 ``docs/instrumentation.md``. A ``google.genai.Client`` is hooked on its
-``_api_client`` instead (:mod:`logmoji.llm._google`), which ``client.aio``
+``_api_client`` instead (:mod:`logmoji.llm.instrumentation.providers.google`), which ``client.aio``
 shares. That was chosen over the transport's
 ``event_hooks`` (shared when the user passes one ``http_client`` to several
 clients, and blind to which call a response belongs to) and over patching SDK
 classes (global). The caller gets
 the SDK's own return value or exception object; streams are watched in place
-(:mod:`logmoji.llm.streams`). Copies made with ``client.with_options()`` /
+(:mod:`logmoji.llm.instrumentation.streams`). Copies made with ``client.with_options()`` /
 ``client.copy()`` are instrumented too and undone with their parent.
 
 Instrumenting an already instrumented client with equal options returns the
@@ -39,12 +39,14 @@ from types import ModuleType
 from typing import Any
 
 from logmoji import get_logger
-from logmoji.llm import _anthropic, _google, _openai
-from logmoji.llm._settings import instrument_settings
-from logmoji.llm._patches import Patches
 from logmoji.llm._record import CallObserver
-from logmoji.llm._runtime import Runtime, Settings
-from logmoji.llm._servers import Server, describe_server
+from logmoji.llm.instrumentation._patches import Patches
+from logmoji.llm.instrumentation._runtime import Runtime, Settings
+from logmoji.llm.instrumentation._servers import Server, describe_server
+from logmoji.llm.instrumentation._settings import instrument_settings
+from logmoji.llm.instrumentation.providers import anthropic as _anthropic
+from logmoji.llm.instrumentation.providers import google as _google
+from logmoji.llm.instrumentation.providers import openai as _openai
 
 __all__ = [
     "Instrumentation",

@@ -1,6 +1,6 @@
 """Read Gemini requests, results and streams: the adapter for ``google.genai.Client``.
 
-Every model request of the client is seen by :mod:`logmoji.llm._google_hooks`
+Every model request of the client is seen by :mod:`._google_hooks`
 (on the client's ``_api_client``, which ``client.aio`` shares); the path's
 suffix picks the operation here (:data:`VERBS`): ``:generateContent`` and
 ``:streamGenerateContent`` are ``generate_content``, ``:embedContent`` and
@@ -28,12 +28,12 @@ from typing import Any
 
 import orjson
 
-from logmoji.llm._call import Call, Outcome, Prompt, ToolCall
-from logmoji.llm._google_hooks import hook_api_client
-from logmoji.llm._operation import Operation, get_field, summarize
-from logmoji.llm._patches import Patches
-from logmoji.llm._runtime import Runtime
-from logmoji.llm.streams import StreamTracker
+from logmoji.llm.instrumentation._call import Call, Outcome, Prompt, ToolCall
+from logmoji.llm.instrumentation._operation import Operation, get_field, summarize
+from logmoji.llm.instrumentation._patches import Patches
+from logmoji.llm.instrumentation._runtime import Runtime
+from logmoji.llm.instrumentation.providers._google_hooks import hook_api_client
+from logmoji.llm.instrumentation.streams import StreamTracker
 
 __all__ = ["PROVIDER", "REQUEST_ID_HEADER", "VERBS", "VERTEX_PROVIDER", "install", "provider_of"]
 

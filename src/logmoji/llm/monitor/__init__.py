@@ -1,0 +1,12 @@
+"""Latency and error-rate monitoring: per-model DDSketch quantiles, windows and alerts.
+
+* ``performance``: :class:`PerformanceMonitor`, the observer that records each call;
+* ``sketch``: :class:`DDSketch`, quantiles within 1% relative error;
+* ``_window``, ``_snapshot``: the sliding window and the merged statistics.
+"""
+
+from logmoji.llm.monitor._snapshot import Snapshot
+from logmoji.llm.monitor.performance import OTHER_MODEL, PerformanceMonitor
+from logmoji.llm.monitor.sketch import DDSketch
+
+__all__ = ["OTHER_MODEL", "DDSketch", "PerformanceMonitor", "Snapshot"]
