@@ -202,7 +202,7 @@ class TestAuto:
         """enable() instruments an SDK imported later, and one imported already."""
         code = f"""
 import logmoji
-from logmoji.llm import auto
+from logmoji.llm.instrumentation import auto
 from logmoji.testing import capture_logs
 import anthropic
 auto.enable()
@@ -228,7 +228,7 @@ print([e["event"] for e in logs if e["event"].endswith("completed")],
 
     def test_unknown_sdk(self) -> None:
         """enable() names the SDKs it knows."""
-        from logmoji.llm import auto
+        from logmoji.llm.instrumentation import auto
 
         with pytest.raises(ValueError, match="openai, anthropic"):
             auto.enable(["cohere"])

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from logmoji.llm import auto
+from logmoji.llm.instrumentation import auto
 from logmoji.testing import FakeLLMProvider, capture_logs
 
 agents = pytest.importorskip("agents")

@@ -471,7 +471,7 @@ class TestSetup:
 
     def test_auto_enable(self, fake: FakeLLMProvider) -> None:
         """logmoji run's import hook instruments LiteLLM already imported."""
-        from logmoji.llm import auto
+        from logmoji.llm.instrumentation import auto
 
         auto.enable(["litellm"])
         try:

@@ -23,7 +23,8 @@ import anthropic
 import openai
 import pytest
 
-from logmoji.llm import _anthropic, _openai
+from logmoji.llm.instrumentation.providers import anthropic as _anthropic
+from logmoji.llm.instrumentation.providers import openai as _openai
 
 #: Model endpoints not logged on purpose, with the reason.
 NOT_LOGGED: dict[str, str] = {
@@ -130,7 +131,7 @@ def test_every_gemini_model_method_is_logged() -> None:
     """Each ``{model}:method`` google-genai posts to is logged or left out on purpose."""
     from google.genai import models
 
-    from logmoji.llm import _google
+    from logmoji.llm.instrumentation.providers import google as _google
 
     verbs = set(re.findall(r"'\{model\}:(\w+)", inspect.getsource(models)))
     assert {"generateContent", "streamGenerateContent", "embedContent"} <= verbs  # the walk works

@@ -13,7 +13,7 @@ import sys
 def _start() -> None:
     try:
         import logmoji
-        from logmoji.llm import auto
+        from logmoji.llm.instrumentation import auto
     except ImportError:  # another interpreter, without logmoji: say so once, run anyway
         sys.stderr.write(
             f"logmoji run: LLM calls of this process are not logged: {sys.executable} "
