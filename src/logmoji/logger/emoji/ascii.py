@@ -45,6 +45,8 @@ ASCII_TAGS: Mapping[str, str] = {
     "💾": "STORE",
     "📦": "BATCH",
     "🚫": "CNCL",
+    "🧭": "AGENT",
+    "🔧": "TOOL",
     # http
     "📥": "IN",
     "📤": "OUT",
