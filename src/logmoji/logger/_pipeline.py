@@ -71,6 +71,15 @@ _STATE = _State()
 _PROXIES: weakref.WeakSet[Logger] = weakref.WeakSet()
 
 
+def _reinit_lock_after_fork() -> None:
+    # A thread setting up at fork time does not exist in the child; its lock must not either.
+    _STATE.lock = threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_reinit_lock_after_fork)
+
+
 def level_for(name: str) -> int:
     """Return the lowest level written for the logger ``name`` (longest prefix rule)."""
     state = _STATE
