@@ -14,7 +14,9 @@ import logmoji
 def _reset_logging() -> Iterator[None]:
     """Undo any set-up and context variables a test made."""
     logmoji.reset()
+    logmoji.clear_contextvars()
     structlog.contextvars.clear_contextvars()
     yield
     logmoji.reset()
+    logmoji.clear_contextvars()
     structlog.contextvars.clear_contextvars()

@@ -29,8 +29,6 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from structlog.contextvars import get_contextvars
-
 from logmoji.exceptions import BudgetExceededError
 from logmoji.llm._ledger import (
     Budget,
@@ -44,6 +42,7 @@ from logmoji.llm._model_price import ModelPrice, PriceTier, to_usd
 from logmoji.llm._price_lookup import PriceInput, PriceLookup, _check_model, _price_table
 from logmoji.llm._prices import BundledPrices, PriceSchedule
 from logmoji.llm._record import CallRecord
+from logmoji.logger.context import get_contextvars
 from logmoji.logger.core import get_logger
 
 __all__ = ["Budget", "CostTracker", "ModelPrice", "PriceTier", "UsageSummary"]

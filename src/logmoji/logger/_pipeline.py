@@ -20,11 +20,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from structlog.contextvars import merge_contextvars
-
 from logmoji.exceptions import ConfigurationError
 from logmoji.logger._output import JSONLinesExporter, Output, Sink, last_resort, open_json_output
 from logmoji.logger.config import LoggingConfig, ResolvedLoggingConfig
+from logmoji.logger.context import merge_contextvars
 from logmoji.logger.emoji._builtin import builtin_set
 from logmoji.logger.emoji.resolve import EmojiResolver
 from logmoji.logger.redact import MaskedRenderer, SecretFieldMasker, SecretTextMasker
@@ -95,7 +94,7 @@ def level_for(name: str) -> int:
         for prefix, prefix_level in config.module_levels.items():
             if (name == prefix or name.startswith(prefix + ".")) and len(prefix) > best:
                 best, level = len(prefix), prefix_level
-    if len(state.level_cache) < 10_000:
+    if len(state.level_cache) < MAX_SINKS:
         state.level_cache[name] = level
     return level
 
@@ -251,12 +250,24 @@ def _invalidate_proxies() -> None:
         proxy._forget()
 
 
+#: Sinks kept, one per logger name; past this many, all are forgotten at once.
+MAX_SINKS = 10_000
+
+
 def sink_for(name: str) -> Sink:
-    """Return the sink (structlog's wrapped logger) for the logger ``name``."""
-    sink = _STATE.sinks.get(name)
+    """Return the sink (structlog's wrapped logger) for the logger ``name``.
+
+    Sinks are kept for at most :data:`MAX_SINKS` names, like the level cache, so
+    an application making loggers with ever new names (one per request, say)
+    does not grow; a forgotten name gets a new sink, which costs one object.
+    """
+    sinks = _STATE.sinks
+    sink = sinks.get(name)
     if sink is None or sink.output is not _STATE.output:
         sink = Sink(name, _STATE.output)
-        _STATE.sinks[name] = sink
+        if len(sinks) >= MAX_SINKS:
+            sinks.clear()
+        sinks[name] = sink
     return sink
 
 
