@@ -77,6 +77,9 @@ class Output:
         or, with :data:`MAX_NESTED_LINES` already waiting, is counted in
         :attr:`dropped`.
         """
+        kind = type(line)
+        if kind is not str and kind is not bytes:
+            return
         me = _get_ident()
         if self._writer == me:
             if len(self._nested) < MAX_NESTED_LINES:
@@ -84,54 +87,53 @@ class Output:
             else:
                 self.dropped += 1
             return
+        given: Any = line  # str or bytes, as just checked
+        stream: Any = self.stream if self.stream is not None else sys.stderr
         with self.lock:
             self._writer = me
             try:
-                self._write(line)
-                nested = self._nested
-                while nested:
-                    self._write(nested.pop(0))
+                last, binary = self._kind
+                if stream is not last:
+                    binary = self._is_binary(stream)
+                if binary:
+                    stream.write(
+                        (given if kind is bytes else given.encode("utf-8", "backslashreplace"))
+                        + b"\n"
+                    )
+                else:
+                    text = given.decode("utf-8", "replace") if kind is bytes else given
+                    try:
+                        stream.write(text + "\n")
+                    except UnicodeEncodeError:  # surrogates, or an ASCII file: escape them
+                        encoding = str(getattr(stream, "encoding", None) or "ascii")
+                        try:
+                            safe = text.encode(encoding, "backslashreplace").decode(encoding)
+                        except (LookupError, UnicodeError):
+                            safe = text.encode("ascii", "backslashreplace").decode("ascii")
+                        stream.write(safe + "\n")
+                stream.flush()
+            # The application must go on when its log stream is closed or broken.
+            except Exception as exc:
+                self._failed(stream, exc)
             finally:
                 self._writer = None
-            # A line that a signal added just before the writer was cleared.
-            while self._nested:
-                self._write(self._nested.pop(0))
+        if self._nested:  # lines a signal handler logged meanwhile, now in their turn
+            self._drain()
 
-    def _write(self, line: object) -> None:
-        kind = type(line)
-        if kind is not str and kind is not bytes:
-            return
-        given: Any = line  # str or bytes, as just checked
-        stream: Any = self.stream if self.stream is not None else sys.stderr
-        try:
-            last, binary = self._kind
-            if stream is not last:
-                binary = self._is_binary(stream)
-            if binary:
-                data = given if kind is bytes else given.encode("utf-8", "backslashreplace")
-                stream.write(data + b"\n")
-                stream.flush()
-                return
-            text = given.decode("utf-8", "replace") if kind is bytes else given
-            try:
-                stream.write(text + "\n")
-            except UnicodeEncodeError:  # surrogates, or an ASCII file: escape what it refuses
-                encoding = str(getattr(stream, "encoding", None) or "ascii")
-                try:
-                    safe = text.encode(encoding, "backslashreplace").decode(encoding)
-                except (LookupError, UnicodeError):
-                    safe = text.encode("ascii", "backslashreplace").decode("ascii")
-                stream.write(safe + "\n")
-            stream.flush()
-        # The application must go on when its log stream is closed or broken.
-        except Exception as exc:
-            self.failures += 1
-            if self.failures == 1:
-                last_resort(
-                    f"logmoji: cannot write to {safe_repr(stream)}: {safe_repr(exc)}; "
-                    "further lines to it are dropped",
-                    stream,
-                )
+    def _drain(self) -> None:
+        # Taken all at once, so writing them does not drain again, line by line, recursively.
+        lines, self._nested = self._nested, []
+        for line in lines:
+            self.write(line)
+
+    def _failed(self, stream: object, exc: Exception) -> None:
+        self.failures += 1
+        if self.failures == 1:
+            last_resort(
+                f"logmoji: cannot write to {safe_repr(stream)}: {safe_repr(exc)}; "
+                "further lines to it are dropped",
+                stream,
+            )
 
 
 _OUTPUTS: weakref.WeakSet[Output] = weakref.WeakSet()
