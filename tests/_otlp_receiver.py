@@ -188,9 +188,12 @@ class OTLPReceiver(_Store):
     Args:
         status: The HTTP status to answer with (a failing collector: 500...).
         delay: Seconds to wait before answering (a slow collector).
+        headers: More response headers (``Retry-After`` with a 429, say).
     """
 
-    def __init__(self, *, status: int = 200, delay: float = 0.0) -> None:
+    def __init__(
+        self, *, status: int = 200, delay: float = 0.0, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__()
         store = self
 
@@ -214,6 +217,8 @@ class OTLPReceiver(_Store):
                     store.add(self.path.rpartition("/")[2], request, dict(self.headers))
                 reply = types[1]().SerializeToString()
                 self.send_response(status)
+                for name, header in (headers or {}).items():
+                    self.send_header(name, header)
                 self.send_header("Content-Type", "application/x-protobuf")
                 self.send_header("Content-Length", str(len(reply)))
                 self.end_headers()
@@ -286,3 +291,42 @@ class OTLPGrpcReceiver(_Store):
 
     def __exit__(self, *exc_info: object) -> None:
         self._server.stop(grace=None)
+
+
+class HungReceiver:
+    """A collector that accepts connections and never answers (nor reads) on 127.0.0.1."""
+
+    def __init__(self) -> None:
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(64)
+        self._held: list[socket.socket] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self.connections = 0
+
+    def _accept(self) -> None:
+        self._sock.settimeout(0.05)
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:  # the timeout, or the socket closed
+                continue
+            self._held.append(conn)
+            self.connections += 1
+
+    @property
+    def endpoint(self) -> str:
+        """The base URL, as ``OTEL_EXPORTER_OTLP_ENDPOINT`` takes it."""
+        return f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+
+    def __enter__(self) -> HungReceiver:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        for conn in self._held:
+            conn.close()
+        self._sock.close()

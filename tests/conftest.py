@@ -18,7 +18,9 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 def _reset_logging() -> Iterator[None]:
     """Undo any set-up and context variables a test made."""
     logmoji.reset()
+    logmoji.clear_contextvars()
     structlog.contextvars.clear_contextvars()
     yield
     logmoji.reset()
+    logmoji.clear_contextvars()
     structlog.contextvars.clear_contextvars()

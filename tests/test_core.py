@@ -208,12 +208,90 @@ class TestNeverRaises:
             get_logger("app").info(event)
             assert stream.getvalue().count("\n") == 1
 
+    @pytest.mark.parametrize("formatter", ["json", "console"])
+    @pytest.mark.parametrize("place", ["event", "field", "nested", "exception"])
+    def test_unnameable_unrepresentable_object(self, formatter: str, place: str) -> None:
+        """An object whose repr raises and whose class's __name__ raises still gives one line."""
+
+        class Meta(type):
+            @property
+            def __name__(cls) -> str:  # type: ignore[override]
+                raise RuntimeError("no name")
+
+        class Evil(metaclass=Meta):
+            def __repr__(self) -> str:
+                raise RuntimeError("no repr")
+
+        stream = io.StringIO()
+        setup_telemetry(
+            TelemetryConfig(logging=LoggingConfig(stream=stream, formatter=formatter)),
+            environ={},
+        )
+        log = get_logger("app")
+        if place == "event":
+            log.info(Evil())
+        elif place == "field":
+            log.info("ev", x=Evil())
+        elif place == "nested":
+            log.info("ev", x={"a": [Evil()]})
+        else:
+            log.error("ev", exc_info=(Meta, Evil(), None))
+        text = stream.getvalue()
+        traceback_lines = 1 if place == "exception" and formatter == "console" else 0
+        assert text.count("\n") == 1 + traceback_lines, text
+        assert "Evil" in text or "ev" in text
+
     def test_event_keyword(self) -> None:
         """The event may be passed as a keyword."""
         stream = _json_setup()
         get_logger("app").info(event="kw")
         get_logger("app").info()
         assert [r["event"] for r in _lines(stream)] == ["kw", "None"]
+
+
+class TestLogMethod:
+    @pytest.mark.parametrize(
+        ("level", "written"),
+        [
+            ("info", "info"),
+            ("INFO", "info"),
+            ("warning", "warning"),
+            ("warn", "warning"),
+            ("Error", "error"),
+            ("critical", "critical"),
+            ("fatal", "critical"),
+            (logging.ERROR, "error"),
+        ],
+    )
+    def test_level_by_name_or_number(self, level: int | str, written: str) -> None:
+        """log() takes a level name as well as a number."""
+        stream = _json_setup()
+        get_logger("app").log(level, "named", k=1)
+        assert [(r["event"], r["level"], r["k"]) for r in _lines(stream)] == [("named", written, 1)]
+
+    def test_level_name_below_threshold(self) -> None:
+        """A named level below the logger's level is filtered out like a numbered one."""
+        stream = _json_setup(default_level="WARNING")
+        log = get_logger("app")
+        log.log("info", "hidden")
+        log.log("debug", "hidden")
+        log.log("error", "shown")
+        assert [r["event"] for r in _lines(stream)] == ["shown"]
+
+    @pytest.mark.parametrize("level", ["bogus", "", None, ["info"], 2.5, "\x1b[2J"])
+    def test_bad_level(self, level: object) -> None:
+        """A level that is neither a number nor a name is written at info, saying so."""
+        stream = _json_setup()
+        get_logger("app").log(level, "odd")  # type: ignore[arg-type]
+        [line] = _lines(stream)
+        assert (line["event"], line["level"]) == ("odd", "info")
+        assert line["logmoji_error"].startswith("unknown level ")
+
+    async def test_alog_by_name(self) -> None:
+        """The async spelling takes a level name too."""
+        stream = _json_setup()
+        await get_logger("app").alog("warning", "named")
+        assert [r["level"] for r in _lines(stream)] == ["warning"]
 
 
 class TestCapture:

@@ -33,13 +33,13 @@ from typing import Any
 import anthropic
 import openai
 import pytest
-import structlog
 
 from _sdk_calls import llm_events
 from logmoji import LoggingConfig, TelemetryConfig, bind_contextvars, setup_telemetry
 from logmoji.llm._record import CallRecord
 from logmoji.llm.instrumentation import instrument
 from logmoji.logger.config import DEFAULT_MODULE_LEVELS
+from logmoji.logger.context import get_contextvars
 from logmoji.testing import capture_logs
 from logmoji.testing._fake_provider import FakeLLMProvider
 
@@ -123,7 +123,7 @@ class Recorder:
     records: list[tuple[Any, CallRecord]] = field(default_factory=list)
 
     def observe(self, record: CallRecord) -> None:
-        self.records.append((structlog.contextvars.get_contextvars().get("call"), record))
+        self.records.append((get_contextvars().get("call"), record))
 
 
 @pytest.fixture(scope="module")

@@ -15,13 +15,14 @@ console and JSON; no secret, and no distinctive piece of one, may appear.
 from __future__ import annotations
 
 import base64
+import collections
 import io
 import logging
 import os
 import random
 import re
 import string
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -150,6 +151,10 @@ INLINE_NAMES = (
     "secret",
     "client_secret",
     "private_key",
+    "pwd",
+    "pass",
+    "passphrase",
+    "DB_PASS",
 )
 INLINE_FORMS = (
     "{n}={v}",
@@ -172,8 +177,54 @@ def _url(rng: random.Random) -> Secret:
     password = _chars(rng, ALNUM, 4) + _chars(rng, URL_PASSWORD_CHARS, rng.randint(8, 30))
     scheme = rng.choice(("postgres", "postgresql+psycopg", "https", "redis", "amqp", "mongodb"))
     host = rng.choice(("db.internal:5432/app", "cache.example.com", "10.0.0.7:6379/0"))
-    user = rng.choice(("admin", "app_user", "svc-42"))
+    user = rng.choice(("admin", "app_user", "svc-42", ""))  # redis://:password@host
     return Secret("url", f"{scheme}://{user}:{password}@{host}", password)
+
+
+def _private_key_block(rng: random.Random) -> Secret:
+    kind = rng.choice(("RSA ", "EC ", "OPENSSH ", "ENCRYPTED ", ""))
+    body = [_chars(rng, ALNUM + "+/", 64) for _ in range(rng.randint(2, 6))]
+    end = f"-----END {kind}PRIVATE KEY-----" if rng.random() < 0.8 else ""  # or cut off
+    block = "\n".join([f"-----BEGIN {kind}PRIVATE KEY-----", *body, end])
+    return Secret("private_key_block", block, body[0])
+
+
+def _cookie(rng: random.Random) -> Secret:
+    value = _chars(rng, ALNUM, rng.randint(16, 40))
+    form = rng.choice(
+        (
+            "Cookie: session={v}; csrftoken=abc",
+            "cookie: _ga=GA1.2; sid={v}",
+            "Set-Cookie: sid={v}; Path=/; HttpOnly; Secure",
+            "set-cookie:{v}",
+        )
+    )
+    return Secret("cookie", form.format(v=value), value)
+
+
+def _signed_url(rng: random.Random) -> Secret:
+    value = _chars(rng, ALNUM + "%", rng.randint(24, 64))
+    form = rng.choice(
+        (
+            "https://b.s3.amazonaws.com/o.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+            "&X-Amz-Date=20240101T000000Z&X-Amz-Signature={v}",
+            "https://b.s3.amazonaws.com/o.txt?X-Amz-Credential={v}&X-Amz-Expires=60",
+            "https://storage.googleapis.com/b/o?X-Goog-Signature={v}",
+            "https://maps.googleapis.com/maps/api/geocode/json?address=x&key={v}",
+            "https://acct.blob.core.windows.net/c/b?sv=2022-11-02&sig={v}&se=2024",
+            "https://api.example.com/v1/items?key={v}",
+        )
+    )
+    return Secret("signed_url", form.format(v=value), value)
+
+
+def _glued_key(rng: random.Random) -> Secret:
+    """A key right after a letter, as when a log line joins words without a space."""
+    if rng.random() < 0.5:
+        key = "sk-proj-" + _chars(rng, KEY_CHARS, rng.randint(48, 156))
+    else:
+        key = "sk-" + _chars(rng, ALNUM, 20) + "T3BlbkFJ" + _chars(rng, ALNUM, 20)
+    return Secret("openai_glued", rng.choice(string.ascii_letters) + key, key)
 
 
 def _custom(rng: random.Random) -> Secret:
@@ -194,6 +245,10 @@ TEXT_SECRETS: tuple[Callable[[random.Random], Secret], ...] = (
     _inline,
     _url,
     _custom,
+    _private_key_block,
+    _cookie,
+    _signed_url,
+    _glued_key,
 )
 
 FIELD_NAMES = (
@@ -220,6 +275,18 @@ FIELD_NAMES = (
     "aws_secret_access_key",
     "credentials",
     "service_api_key",
+    "db_pass",
+    "pass",
+    "pwd",
+    "auth",
+    "cred",
+    "creds",
+    "jwt",
+    "session_id",
+    "ssh_key",
+    "signing_key",
+    "encryption_key",
+    "key",
     *CUSTOM_FIELDS,
 )
 
@@ -241,6 +308,25 @@ class _Holder:
 
     def __repr__(self) -> str:
         return f"Holder(config={self.value!r})"
+
+
+class _Headers(Mapping[str, str]):
+    """A headers object that is a mapping but not a dict, as HTTP clients' are."""
+
+    def __init__(self, items: dict[str, str]) -> None:
+        self._items = items
+
+    def __getitem__(self, name: str) -> str:
+        return self._items[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return f"Headers({self._items!r})"
 
 
 @dataclass
@@ -346,7 +432,7 @@ def _text_position(rng: random.Random, s: Secret) -> tuple[str, Emit]:
 def _field_position(rng: random.Random, s: Secret) -> tuple[str, Emit]:
     """Return a place for a secret only its field name gives away, and the call that logs it."""
     name, value = rng.choice(FIELD_NAMES), s.text
-    position = rng.randrange(9)
+    position = rng.randrange(11)
     if position == 0:
         return "top_field", lambda log: log.info("request_sent", **{name: value, "n": 1})
     if position == 1:
@@ -370,6 +456,12 @@ def _field_position(rng: random.Random, s: Secret) -> tuple[str, Emit]:
         return "deep", lambda log: log.info("request_sent", config=deep)
     if position == 7:
         return "bound_field", lambda log: log.bind(**{name: value}).info("request_sent")
+    if position == 8:
+        ordered = collections.OrderedDict([("user", "u1"), (name, value)])
+        return "ordered_dict", lambda log: log.info("request_sent", config=ordered)
+    if position == 9:
+        mapping = _Headers({"Accept": "*/*", name: value})
+        return "headers_object", lambda log: log.info("http_request", headers=mapping)
     headers = {"Accept": "*/*", name: value}
     return "headers", lambda log: log.info("http_request", headers=headers)
 
@@ -459,7 +551,7 @@ class TestCorpus:
         kinds = {c.kind for c in cases}
         positions = {c.position for c in cases}
         assert len(kinds) == len(TEXT_SECRETS) + 1
-        assert len(positions) == 19 + 9
+        assert len(positions) == 19 + 11
         text_pairs = {(c.kind, c.position) for c in cases if c.kind != "field"}
         assert len(text_pairs) == len(TEXT_SECRETS) * 19
 
@@ -578,6 +670,13 @@ class TestNotMasked:
             "public_key",
             "cache_key",
             "password_hint_shown",
+            "auth_url",
+            "authorized",
+            "keys",
+            "key_count",
+            "passenger",
+            "bypass",
+            "session_count",
         ],
     )
     def test_field_names_not_sensitive(self, name: str) -> None:
@@ -604,6 +703,21 @@ class TestSecretFieldMasker:
             "credentials",
             "aws_secret_access_key",
             b"authorization",
+            "db_pass",
+            "DB_PASS",
+            "pass",
+            "pwd",
+            "auth",
+            "cred",
+            "creds",
+            "jwt",
+            "session_id",
+            "ssh_key",
+            "signing_key",
+            "encryption_key",
+            "key",
+            "smtp_pass",
+            "gcp_creds",
         ],
     )
     def test_sensitive_names(self, name: str | bytes) -> None:
@@ -644,6 +758,48 @@ class TestSecretFieldMasker:
         out = SecretFieldMasker()(None, "info", {"event": "e", "h": holder})["h"]
         assert out[0][0] == {"token": MASK}
         assert out[0][1] == "<tuple cut: cycle>"
+
+    @pytest.mark.parametrize(("depth", "cut"), [(32, False), (33, True)])
+    def test_depth_limit(self, depth: int, cut: bool) -> None:
+        """A secret 32 lists deep is masked in place; one level deeper, the level is cut."""
+        deep: Any = {"password": "p"}
+        for _ in range(depth):
+            deep = [deep]
+        out: Any = SecretFieldMasker()(None, "info", {"event": "e", "d": deep})["d"]
+        for _ in range(depth):
+            if isinstance(out, str):
+                break
+            out = out[0]
+        assert out == ("<dict cut: too deep>" if cut else {"password": MASK})
+
+    def test_mapping_subclasses(self) -> None:
+        """OrderedDicts, defaultdicts and other mappings are masked by field name too."""
+        headers = _Headers({"Cookie": "s=1", "Accept": "*/*"})
+        event = {
+            "event": "e",
+            "cfg": collections.OrderedDict(password="hunter2", user="u"),
+            "d": collections.defaultdict(list, {"jwt": "x"}),
+            "headers": headers,
+            "items": [collections.OrderedDict(key="k")],
+        }
+        out = SecretFieldMasker()(None, "info", event)
+        assert out["cfg"] == {"password": MASK, "user": "u"}
+        assert out["d"] == {"jwt": MASK}
+        assert out["headers"] == {"Cookie": MASK, "Accept": "*/*"}
+        assert out["items"] == [{"key": MASK}]
+        assert headers["Cookie"] == "s=1"  # the caller's object is untouched
+
+    def test_ordered_dict_on_console(self) -> None:
+        """An OrderedDict's password does not reach the console line."""
+        stream = _Chunks()
+        setup_telemetry(
+            TelemetryConfig(logging=LoggingConfig(stream=stream, formatter="console")),
+            environ={},
+        )
+        get_logger("app").info("e", cfg=collections.OrderedDict(password="hunter2"))
+        text = "".join(stream.chunks)
+        assert "hunter2" not in text
+        assert "[REDACTED]" in text
 
     def test_too_deep_cut(self) -> None:
         """Nesting deeper than 32 levels is cut, never passed on unmasked."""
@@ -695,6 +851,38 @@ class TestSecretTextMasker:
             ('{"secret_cfg":{"a":1},"token":[1]}', '{"secret_cfg":{"a":1},"token":[1]}'),
             ('{"password": hunter2}', '{"password": [REDACTED:secret]}'),
             ('{"Authorization": Bearer ab}', '{"Authorization": [REDACTED:credential]}'),
+            ("redis://:p4ss@cache:6379/0", "redis://:[REDACTED:url_password]@cache:6379/0"),
+            (
+                "k=-----BEGIN RSA PRIVATE KEY-----\\nMIIEo\\n-----END RSA PRIVATE KEY----- ok",
+                "k=-----BEGIN RSA PRIVATE KEY-----[REDACTED:private_key_block] ok",
+            ),
+            (
+                '{"k":"-----BEGIN PRIVATE KEY-----\\nMIIEo\\nab\\"c"}',
+                '{"k":"-----BEGIN PRIVATE KEY-----[REDACTED:private_key_block]"}',
+            ),
+            ("Cookie: sid=abc; csrf=def", "Cookie: [REDACTED:cookie]"),
+            ("'Set-Cookie: sid=a; Path=/' n=1", "'Set-Cookie: [REDACTED:cookie]' n=1"),
+            ('{"cookie": 3}', '{"cookie": 3}'),
+            ("cookie_consent=yes", "cookie_consent=yes"),
+            ("/o?X-Amz-Signature=ab12&x=1", "/o?X-Amz-Signature=[REDACTED:signed_url]&x=1"),
+            ("/json?q=1&key=AbC123", "/json?q=1&key=[REDACTED:signed_url]"),
+            ("/c?sv=1&sig=a%2Bb&se=2", "/c?sv=1&sig=[REDACTED:signed_url]&se=2"),
+            ("cache key=user:42", "cache key=user:42"),
+            ("pwd=hunter22 pass=qwerty", "pwd=[REDACTED:secret] pass=[REDACTED:secret]"),
+            (
+                "passphrase: horse DB_PASS=x1",
+                "passphrase: [REDACTED:secret] DB_PASS=[REDACTED:secret]",
+            ),
+            ("bypass=true compass=n passenger=bob", "bypass=true compass=n passenger=bob"),
+            ("xsk-proj-" + "a1" * 20, "x[REDACTED:openai_key]"),
+            ("ask-" + "a" * 40, "ask-" + "a" * 40),
+            # A key's minimum length, exactly: 16 characters after "sk-" are a key, 15 are not.
+            ("sk-" + "a" * 15, "sk-" + "a" * 15),
+            ("sk-" + "a" * 16, "[REDACTED:openai_key]"),
+            ("sk-" + "a" * 17 + " x", "[REDACTED:openai_key] x"),
+            ("sk-proj-" + "b" * 16, "[REDACTED:openai_key]"),
+            ("sk-svcacct-" + "c" * 20, "[REDACTED:openai_key]"),
+            ("key=sk-admin-" + "d" * 24, "key=[REDACTED:openai_key]"),
         ],
     )
     def test_patterns(self, text: str, expected: str) -> None:

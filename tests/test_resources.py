@@ -38,6 +38,7 @@ from logmoji import (
     LoggingConfig,
     TelemetryConfig,
     bind_contextvars,
+    bound_contextvars,
     get_logger,
     setup_telemetry,
 )
@@ -47,6 +48,7 @@ from logmoji.llm.cache import ResponseCache
 from logmoji.llm.costs import CostTracker
 from logmoji.llm.instrumentation import instrument
 from logmoji.llm.monitor import OTHER_MODEL, PerformanceMonitor
+from logmoji.logger import _pipeline
 from logmoji.testing._fake_provider import FakeLLMProvider
 
 LONG = os.environ.get("LOGMOJI_LONG_TESTS") == "1"
@@ -60,6 +62,9 @@ MAX_BYTES = 1_000_000
 GROWTH_AFTER_WARMUP = 8 * 1024 * 1024
 #: ... and this much in all, prices data and caps filled included.
 TOTAL_GROWTH = 64 * 1024 * 1024
+#: Distinct logger names, and lines in the soak run (10 million with LOGMOJI_LONG_TESTS=1).
+LOGGER_NAMES = 1_000_000 if LONG else 30_000
+SOAK_LINES = 10_000_000 if LONG else 60_000
 TLS = ssl.create_default_context()  # shared: building one per client costs ~25 ms
 
 
@@ -218,6 +223,51 @@ async def _use_and_close(fake: FakeLLMProvider) -> list[weakref.ref[Any]]:
     for client, is_async, _ in clients:
         await client.close() if is_async else client.close()
     return [weakref.ref(client) for client, _, _ in clients]
+
+
+class TestBoundedLoggingState:
+    def test_many_logger_names(self) -> None:
+        """Loggers with ever new names keep at most 10,000 sinks and level entries."""
+        with open(os.devnull, "wb") as null:
+            setup_telemetry(
+                TelemetryConfig(logging=LoggingConfig(stream=null, formatter="json")), environ={}
+            )
+            process = psutil.Process()
+            names = LOGGER_NAMES
+            for i in range(names // 5):
+                get_logger(f"app.request.{i}").info("served", i=i)
+            gc.collect()
+            warm = process.memory_info().rss
+            for i in range(names // 5, names):
+                get_logger(f"app.request.{i}").info("served", i=i)
+            gc.collect()
+            grown = process.memory_info().rss - warm
+        assert 0 < len(_pipeline._STATE.sinks) <= _pipeline.MAX_SINKS
+        assert len(_pipeline._STATE.level_cache) <= _pipeline.MAX_SINKS
+        assert grown < GROWTH_AFTER_WARMUP, f"{grown / 2**20:.1f} MiB"
+
+    @pytest.mark.slow
+    def test_soak(self) -> None:
+        """A long run with new logger names and context keys keeps resident memory flat."""
+        with open(os.devnull, "wb") as null:
+            setup_telemetry(
+                TelemetryConfig(logging=LoggingConfig(stream=null, formatter="json")), environ={}
+            )
+            process = psutil.Process()
+            hot = [get_logger(f"app.{i}") for i in range(20)]
+            samples = []
+            for i in range(SOAK_LINES):
+                if i % 7 == 0:
+                    get_logger(f"app.once.{i}").info("request_served", i=i)
+                elif i % 11 == 0:
+                    with bound_contextvars(**{f"key_{i}": i}):
+                        hot[i % 20].info("request_served", i=i)
+                else:
+                    hot[i % 20].info("request_served", i=i, user=f"u{i % 500}")
+                if i % (SOAK_LINES // 10) == 0:
+                    samples.append(process.memory_info().rss)
+        growth = samples[-1] - samples[1]
+        assert growth < GROWTH_AFTER_WARMUP, [f"{(r - samples[0]) / 2**20:.1f}" for r in samples]
 
 
 class TestNothingLeftBehind:

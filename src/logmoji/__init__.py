@@ -11,15 +11,14 @@ LLM features live in :mod:`logmoji.llm` (SDK instrumentation, costs,
 monitoring); test helpers in :mod:`logmoji.testing`.
 """
 
-from structlog.contextvars import (
+from logmoji.exceptions import BudgetExceededError, ConfigurationError, LogmojiError
+from logmoji.logger.config import LLMConfig, LoggingConfig, OTelConfig, TelemetryConfig
+from logmoji.logger.context import (
     bind_contextvars,
     bound_contextvars,
     clear_contextvars,
     unbind_contextvars,
 )
-
-from logmoji.exceptions import BudgetExceededError, ConfigurationError, LogmojiError
-from logmoji.logger.config import LLMConfig, LoggingConfig, OTelConfig, TelemetryConfig
 from logmoji.logger.core import Logger, get_logger
 from logmoji.logger.emoji.types import EmojiSetConfig
 from logmoji.setup import reset, setup_telemetry

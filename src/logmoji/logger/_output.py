@@ -2,7 +2,11 @@
 
 :class:`Output` writes one line at a time under a lock (no torn lines) to a
 text or binary stream, escaping what the stream's encoding refuses, and
-reports a broken stream once instead of raising. :class:`Sink` is the object
+reports a broken stream once instead of raising. A write made while the same
+thread is already writing (a signal handler that logs, landing mid-line) is
+kept and written right after the line in progress, never interleaved and
+never waiting on its own thread; after ``os.fork()`` every output's lock is
+made anew in the child, where the thread that held it no longer exists. :class:`Sink` is the object
 structlog wraps for each logger name. :class:`JSONLinesExporter` writes a
 JSON copy of each event to a second output (``LoggingConfig.json_file``).
 """
@@ -10,8 +14,10 @@ JSON copy of each event to a second output (``LoggingConfig.json_file``).
 from __future__ import annotations
 
 import io
+import os
 import sys
 import threading
+import weakref
 from typing import IO, Any
 
 from logmoji.exceptions import ConfigurationError
@@ -21,14 +27,40 @@ from logmoji.logger.render import JSONRenderer, safe_repr
 __all__ = ["JSONLinesExporter", "Output", "Sink", "last_resort", "open_json_output"]
 
 
+#: Lines a thread may log while it is writing (from signal handlers) before more are dropped.
+MAX_NESTED_LINES = 1024
+
+_get_ident = threading.get_ident
+
+
 class Output:
-    """Write whole lines to a stream, one writer at a time, never raising."""
+    """Write whole lines to a stream, one writer at a time, never raising.
+
+    Attributes:
+        failures: Writes the stream refused.
+        dropped: Lines logged from inside a write (a signal handler) beyond
+            :data:`MAX_NESTED_LINES` waiting, and so not written.
+    """
 
     def __init__(self, stream: IO[Any] | None) -> None:
         self.stream = stream
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()
         self._kind: tuple[object, bool] = (None, False)  # (the last stream, whether binary)
+        self._writer: int | None = None  # the thread writing now
+        self._nested: list[object] = []
         self.failures = 0
+        self.dropped = 0
+        _OUTPUTS.add(self)
+
+    def _hold_for_fork(self) -> bool:
+        # No line is half-written into the stream's buffer at the fork, which the
+        # child would write again. Bounded: a stream stuck writing must not stop fork().
+        return self.lock.acquire(timeout=_FORK_WAIT_S)
+
+    def _reinit_after_fork(self) -> None:
+        self.lock = threading.RLock()
+        self._writer = None
+        self._nested.clear()  # the parent writes these
 
     def _is_binary(self, stream: Any) -> bool:
         binary = isinstance(stream, io.RawIOBase | io.BufferedIOBase) or (
@@ -38,43 +70,100 @@ class Output:
         return binary
 
     def write(self, line: object) -> None:
-        """Write ``line`` (``str`` or ``bytes``; anything else is not a line) and a newline."""
+        """Write ``line`` (``str`` or ``bytes``; anything else is not a line) and a newline.
+
+        Called again by the thread that is writing (only a signal handler can),
+        the line waits for the write in progress to end instead of tearing it,
+        or, with :data:`MAX_NESTED_LINES` already waiting, is counted in
+        :attr:`dropped`.
+        """
         kind = type(line)
         if kind is not str and kind is not bytes:
             return
+        me = _get_ident()
+        if self._writer == me:
+            if len(self._nested) < MAX_NESTED_LINES:
+                self._nested.append(line)
+            else:
+                self.dropped += 1
+            return
         given: Any = line  # str or bytes, as just checked
         stream: Any = self.stream if self.stream is not None else sys.stderr
-        try:
-            last, binary = self._kind
-            if stream is not last:
-                binary = self._is_binary(stream)
-            if binary:
-                data = given if kind is bytes else given.encode("utf-8", "backslashreplace")
-                with self.lock:
-                    stream.write(data + b"\n")
-                    stream.flush()
-                return
-            text = given.decode("utf-8", "replace") if kind is bytes else given
-            with self.lock:
-                try:
-                    stream.write(text + "\n")
-                except UnicodeEncodeError:  # surrogates, or an ASCII file: escape what it refuses
-                    encoding = str(getattr(stream, "encoding", None) or "ascii")
+        with self.lock:
+            self._writer = me
+            try:
+                last, binary = self._kind
+                if stream is not last:
+                    binary = self._is_binary(stream)
+                if binary:
+                    stream.write(
+                        (given if kind is bytes else given.encode("utf-8", "backslashreplace"))
+                        + b"\n"
+                    )
+                else:
+                    text = given.decode("utf-8", "replace") if kind is bytes else given
                     try:
-                        safe = text.encode(encoding, "backslashreplace").decode(encoding)
-                    except (LookupError, UnicodeError):
-                        safe = text.encode("ascii", "backslashreplace").decode("ascii")
-                    stream.write(safe + "\n")
+                        stream.write(text + "\n")
+                    except UnicodeEncodeError:  # surrogates, or an ASCII file: escape them
+                        encoding = str(getattr(stream, "encoding", None) or "ascii")
+                        try:
+                            safe = text.encode(encoding, "backslashreplace").decode(encoding)
+                        except (LookupError, UnicodeError):
+                            safe = text.encode("ascii", "backslashreplace").decode("ascii")
+                        stream.write(safe + "\n")
                 stream.flush()
-        # The application must go on when its log stream is closed or broken.
-        except Exception as exc:
-            self.failures += 1
-            if self.failures == 1:
-                last_resort(
-                    f"logmoji: cannot write to {safe_repr(stream)}: {safe_repr(exc)}; "
-                    "further lines to it are dropped",
-                    stream,
-                )
+            # The application must go on when its log stream is closed or broken.
+            except Exception as exc:
+                self._failed(stream, exc)
+            finally:
+                self._writer = None
+        if self._nested:  # lines a signal handler logged meanwhile, now in their turn
+            self._drain()
+
+    def _drain(self) -> None:
+        # Taken all at once, so writing them does not drain again, line by line, recursively.
+        lines, self._nested = self._nested, []
+        for line in lines:
+            self.write(line)
+
+    def _failed(self, stream: object, exc: Exception) -> None:
+        self.failures += 1
+        if self.failures == 1:
+            last_resort(
+                f"logmoji: cannot write to {safe_repr(stream)}: {safe_repr(exc)}; "
+                "further lines to it are dropped",
+                stream,
+            )
+
+
+_OUTPUTS: weakref.WeakSet[Output] = weakref.WeakSet()
+_HELD: list[Output] = []  # the outputs whose locks the forking thread holds
+_FORK_WAIT_S = 1.0
+
+
+def _before_fork() -> None:
+    _HELD[:] = [output for output in list(_OUTPUTS) if output._hold_for_fork()]
+
+
+def _after_fork_in_parent() -> None:
+    for output in _HELD:
+        output.lock.release()
+    _HELD.clear()
+
+
+def _after_fork_in_child() -> None:
+    # The threads that held these locks do not exist in the child: make them anew.
+    _HELD.clear()
+    for output in list(_OUTPUTS):
+        output._reinit_after_fork()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(
+        before=_before_fork,
+        after_in_parent=_after_fork_in_parent,
+        after_in_child=_after_fork_in_child,
+    )
 
 
 def last_resort(message: str, failed: object) -> None:

@@ -20,11 +20,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from structlog.contextvars import merge_contextvars
-
 from logmoji.exceptions import ConfigurationError
 from logmoji.logger._output import JSONLinesExporter, Output, Sink, last_resort, open_json_output
 from logmoji.logger.config import LoggingConfig, ResolvedLoggingConfig
+from logmoji.logger.context import merge_contextvars
 from logmoji.logger.emoji._builtin import builtin_set
 from logmoji.logger.emoji.ascii import asciify_emoji, emoji_fits
 from logmoji.logger.emoji.resolve import EmojiResolver
@@ -72,6 +71,15 @@ _STATE = _State()
 _PROXIES: weakref.WeakSet[Logger] = weakref.WeakSet()
 
 
+def _reinit_lock_after_fork() -> None:
+    # A thread setting up at fork time does not exist in the child; its lock must not either.
+    _STATE.lock = threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_reinit_lock_after_fork)
+
+
 def level_for(name: str) -> int:
     """Return the lowest level written for the logger ``name`` (longest prefix rule)."""
     state = _STATE
@@ -87,7 +95,7 @@ def level_for(name: str) -> int:
         for prefix, prefix_level in config.module_levels.items():
             if (name == prefix or name.startswith(prefix + ".")) and len(prefix) > best:
                 best, level = len(prefix), prefix_level
-    if len(state.level_cache) < 10_000:
+    if len(state.level_cache) < MAX_SINKS:
         state.level_cache[name] = level
     return level
 
@@ -248,12 +256,24 @@ def _invalidate_proxies() -> None:
         proxy._forget()
 
 
+#: Sinks kept, one per logger name; past this many, all are forgotten at once.
+MAX_SINKS = 10_000
+
+
 def sink_for(name: str) -> Sink:
-    """Return the sink (structlog's wrapped logger) for the logger ``name``."""
-    sink = _STATE.sinks.get(name)
+    """Return the sink (structlog's wrapped logger) for the logger ``name``.
+
+    Sinks are kept for at most :data:`MAX_SINKS` names, like the level cache, so
+    an application making loggers with ever new names (one per request, say)
+    does not grow; a forgotten name gets a new sink, which costs one object.
+    """
+    sinks = _STATE.sinks
+    sink = sinks.get(name)
     if sink is None or sink.output is not _STATE.output:
         sink = Sink(name, _STATE.output)
-        _STATE.sinks[name] = sink
+        if len(sinks) >= MAX_SINKS:
+            sinks.clear()
+        sinks[name] = sink
     return sink
 
 

@@ -45,6 +45,18 @@ SENSITIVE_FIELDS: frozenset[str] = frozenset(
         "anthropic_api_key",
         "bearer",
         "credentials",
+        "cred",
+        "creds",
+        "pass",
+        "db_pass",
+        "auth",
+        "jwt",
+        "session_id",
+        "sessionid",
+        "ssh_key",
+        "signing_key",
+        "encryption_key",
+        "key",
     }
 )
 _SENSITIVE_SUFFIXES = (
@@ -57,6 +69,14 @@ _SENSITIVE_SUFFIXES = (
     "_secret_key",
     "_private_key",
     "_credentials",
+    "_creds",
+    "_pass",
+    "_pwd",
+    "_passphrase",
+    "_jwt",
+    "_ssh_key",
+    "_signing_key",
+    "_encryption_key",
 )
 # Names that end like a secret but hold counts or settings, not secrets.
 _NOT_SENSITIVE_SUFFIXES = ("_tokens", "_max_token", "_token_count", "_token_limit")
@@ -84,8 +104,20 @@ SECRET_PATTERNS: tuple[tuple[str, str, tuple[str, ...], bool], ...] = (
     ("anthropic_key", r"sk-ant-[A-Za-z0-9_\-]{8,}", ("sk-ant-",), False),
     (
         "openai_key",
-        _START + r"sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{16,}",
+        # A prefix as distinctive as "sk-proj-" (or a legacy key's "T3BlbkFJ") marks a key
+        # even glued to a letter ("xsk-proj-..."); a bare "sk-" only at the start of a word.
+        r"sk-(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{16,}"
+        r"|sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}" + "|" + _START + r"sk-[A-Za-z0-9_\-]{16,}",
         ("sk-",),
+        False,
+    ),
+    (
+        "private_key_block",
+        # Up to its END line or, when that was cut off, to the quote closing the value
+        # (escaped quotes, "\\n" and the like are read as pairs) or the end of the text.
+        r"(?s)(?P<keep>-----BEGIN[A-Z0-9 ]*PRIVATE KEY-----)"
+        r"""(?:[^"'\\]|\\.)*?(?:-----END[A-Z0-9 ]*PRIVATE KEY-----|(?=["'])|\Z)""",
+        ("PRIVATE KEY-----",),
         False,
     ),
     (
@@ -116,20 +148,39 @@ SECRET_PATTERNS: tuple[tuple[str, str, tuple[str, ...], bool], ...] = (
         True,
     ),
     (
-        "secret",
-        # "token" only as the end of a key: "github_token=x", never "max_tokens=5".
-        r"(?i)(?P<keep>(?:(?:password|passwd|secret|api[_-]?key|apikey|access[_-]?token|"
-        r"refresh[_-]?token|auth[_-]?token|session[_-]?token|private[_-]?key)[\w-]*|token)"
+        "cookie",
+        # A cookie header's value runs to the end of the line: it holds "; " and "=".
+        r"(?i)(?P<keep>"
+        + _START
+        + r"(?:set[_-])?cookie"
         + _SEP
-        + r")(?!\[REDACTED)"
-        + _VALUE_END
-        + r"+",
-        ("pass", "secret", "apikey", "api_key", "api-key", "token", "private"),
+        + r")(?!\[REDACTED)[^\s\"'\\…][^\r\n\"'\\…]*",
+        ("cookie",),
+        True,
+    ),
+    (
+        "secret",
+        # "token" only as the end of a key: "github_token=x", never "max_tokens=5";
+        # "pass" and "pwd" only as a whole word or after "_" or "-": "DB_PASS=", never "bypass=".
+        r"(?i)(?P<keep>(?:(?:password|passwd|passphrase|secret|api[_-]?key|apikey|access[_-]?token|"
+        r"refresh[_-]?token|auth[_-]?token|session[_-]?token|private[_-]?key)[\w-]*|token"
+        r"|" + _START + r"(?:pass|pwd))" + _SEP + r")(?!\[REDACTED)" + _VALUE_END + r"+",
+        ("pass", "pwd", "secret", "apikey", "api_key", "api-key", "token", "private"),
+        True,
+    ),
+    (
+        "signed_url",
+        # Signed-URL and query-string credentials: ?key=, X-Amz-Signature=, sig=...
+        r"(?i)(?P<keep>(?:[?&](?:key|sig|signature)"
+        r"|(?<![\w-])(?:x-(?:amz|goog)-(?:signature|credential)|googleaccessid|awsaccesskeyid))=)"
+        r"(?!\[REDACTED)[^\s&#\"'\\…]+",
+        ("?key=", "&key=", "sig=", "signature=", "credential=", "accessid=", "accesskeyid="),
         True,
     ),
     (
         "url_password",
-        r"(?P<keep>[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@\"']+:)[^\s@/\"'\\]+(?=@)",
+        # The user may be empty: "redis://:password@host".
+        r"(?P<keep>[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@\"']*:)[^\s@/\"'\\]+(?=@)",
         ("://",),
         False,
     ),

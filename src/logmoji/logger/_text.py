@@ -20,6 +20,7 @@ __all__ = [
     "format_exception",
     "level_name",
     "safe_repr",
+    "type_name",
 ]
 
 
@@ -70,12 +71,22 @@ def display_width_of_char(ch: str) -> int:
     return 1
 
 
+# The C-level name of a class: a metaclass cannot make reading it raise, as it can __name__.
+_TYPE_NAME = type.__dict__["__name__"].__get__
+
+
+def type_name(value: object) -> str:
+    """Return the name of ``value``'s class, even when the class's ``__name__`` raises."""
+    name: str = _TYPE_NAME(type(value))
+    return name
+
+
 def safe_repr(value: object) -> str:
     """Return ``repr(value)``, or a placeholder when ``repr`` itself fails."""
     try:
         return repr(value)
     except Exception:  # a hostile __repr__ must not break a log call
-        return f"<unrepresentable {type(value).__name__} object>"
+        return f"<unrepresentable {type_name(value)} object>"
 
 
 def _truncate(text: str, limit: int) -> str:
@@ -104,5 +115,5 @@ def format_exception(exc_info: object) -> str | None:
         if isinstance(exc_info, tuple) and len(exc_info) == 3 and exc_info[1] is not None:
             return "".join(traceback.format_exception(*exc_info)).rstrip("\n")
     except Exception:  # a hostile exception (say, its __str__ raises) must not break a log call
-        return f"<traceback unavailable for {type(exc_info).__name__}>"
+        return f"<traceback unavailable for {type_name(exc_info)}>"
     return None

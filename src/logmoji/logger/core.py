@@ -19,6 +19,7 @@ The global state and the processor chain (building it, :func:`configure`,
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -37,6 +38,7 @@ from logmoji.logger._pipeline import sink_for as sink_for  # noqa: PLC0414
 from logmoji.logger._pipeline import temporary_pipeline as temporary_pipeline  # noqa: PLC0414
 from logmoji.logger._pipeline import text_masker as text_masker  # noqa: PLC0414
 from logmoji.logger._pipeline import unconfigure as unconfigure  # noqa: PLC0414
+from logmoji.logger._text import type_name
 from logmoji.logger.config import LEVELS
 from logmoji.logger.render import format_exception, safe_repr
 
@@ -49,6 +51,10 @@ _METHOD_LEVELS: dict[str, int] = {
     "error": LEVELS["ERROR"],
     "critical": LEVELS["CRITICAL"],
 }
+
+
+# Level names log() takes, upper-case, as LOGMOJI_LEVEL does.
+_LEVEL_NUMBERS: dict[str, int] = {**LEVELS, "WARN": LEVELS["WARNING"], "FATAL": LEVELS["CRITICAL"]}
 
 
 def _interpolate(event: Any, args: tuple[Any, ...]) -> Any:
@@ -90,9 +96,21 @@ class _LoggerBase(BoundLoggerBase):
         """Return the lowest level written."""
         return self._min_level
 
-    def log(self, level: int, *args: Any, **kw: Any) -> None:
-        """Log at the numeric ``level``."""
-        if isinstance(level, int) and level >= self._min_level:
+    def log(self, level: int | str, *args: Any, **kw: Any) -> None:
+        """Log at ``level``: a number (``logging.INFO``) or a name (``"info"``, ``"WARN"``).
+
+        A level that is neither is written at info with ``logmoji_error``
+        naming it: logging must not raise, and the line must not be lost.
+        """
+        if type(level) is not int:
+            number = _LEVEL_NUMBERS.get(level.upper()) if type(level) is str else None
+            if number is None:
+                if self._min_level <= _METHOD_LEVELS["info"]:
+                    kw["logmoji_error"] = f"unknown level {safe_repr(level)[:100]}"
+                    self._emit("info", args, kw)
+                return
+            level = number
+        if level >= self._min_level:
             name = {10: "debug", 20: "info", 30: "warning", 40: "error", 50: "critical"}.get(
                 level, "info"
             )
@@ -104,7 +122,7 @@ class _LoggerBase(BoundLoggerBase):
             kw.setdefault("exc_info", True)
             self._emit("error", args, kw)
 
-    async def alog(self, level: int, *args: Any, **kw: Any) -> None:
+    async def alog(self, level: int | str, *args: Any, **kw: Any) -> None:
         """Log at the numeric ``level`` (async spelling; logging does not block)."""
         self.log(level, *args, **kw)
 
@@ -161,7 +179,7 @@ def _write_fallback(
         text = event if type(event) is str else safe_repr(event)
         text = text.encode("utf-8", "backslashreplace").decode("utf-8")[:2000]
         name = str(getattr(logger, "name", "")).encode("utf-8", "backslashreplace").decode()
-        error = f"{type(exc).__name__}: {safe_repr(exc)[:500]}"
+        error = f"{type_name(exc)}: {safe_repr(exc)[:500]}"
         exc_info = kw.get("exc_info")
         if exc_info is True:
             # sys.exc_info() is now logmoji's own failure; the caller's exception is its context.
@@ -186,8 +204,9 @@ def _write_fallback(
         output = getattr(logger, "output", None)
         if output is not None:
             output.write(line)
-    except Exception:  # the fallback itself failed; drop the line rather than raise
-        pass
+    except Exception:  # the fallback itself failed: a bare line, so the call still writes one
+        with contextlib.suppress(Exception):
+            logger.output.write(f"{method_name.upper()} logmoji_error=unwritable event")
 
 
 def _bound(name: str, context: Mapping[str, Any]) -> _LoggerBase:

@@ -45,6 +45,8 @@ _MAX_KNOWN = 4096  # clean strings remembered; then forgotten all at once
 _MAX_KNOWN_CHARS = 256  # longer strings are checked every time, not remembered
 
 _CONTAINERS = frozenset({dict, list, tuple})
+# Values with nothing inside to mask by name; any other value may be a mapping.
+_LEAVES = frozenset({str, int, float, bool, type(None), bytes})
 # Deeper values are cut (the JSON renderer cuts at the same depth).
 _MAX_DEPTH = 32
 
@@ -82,8 +84,8 @@ class SecretFieldMasker:
         method_name: str,
         event_dict: MutableMapping[str, Any],
     ) -> MutableMapping[str, Any]:
-        # Fast path, in C: every key already known to be harmless and no nested values.
-        if event_dict.keys() <= self._safe_keys and _CONTAINERS.isdisjoint(
+        # Fast path, in C: every key already known to be harmless and every value a leaf.
+        if event_dict.keys() <= self._safe_keys and _LEAVES.issuperset(
             map(type, event_dict.values())
         ):
             return event_dict
@@ -91,14 +93,21 @@ class SecretFieldMasker:
             if self.is_sensitive(key):
                 if value is not None:
                     event_dict[key] = MASK
-            elif type(value) in _CONTAINERS:
+            elif type(value) not in _LEAVES:
                 event_dict[key] = self._mask_nested(value, 0, {})
         return event_dict
 
     def _mask_nested(self, value: Any, depth: int, done: dict[int, Any]) -> Any:
         cls = type(value)
         if cls is not dict and cls is not list and cls is not tuple:
-            return value
+            if cls in _LEAVES or not isinstance(value, Mapping):
+                return value
+            # An OrderedDict, a defaultdict, an SDK's headers object: masked as a plain dict.
+            try:
+                value = dict(value.items())
+            except Exception:  # unreadable: its repr is still text-masked
+                return value
+            cls = dict
         # A container met twice (shared, or a cycle) gets the same masked copy: the
         # original must never reach the renderer, where its secrets would show.
         if id(value) in done:

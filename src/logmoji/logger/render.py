@@ -27,6 +27,7 @@ from logmoji.logger._text import (
     format_exception,
     level_name,
     safe_repr,
+    type_name,
 )
 
 # Public here before the helpers moved to _text: kept importable from here.
@@ -220,7 +221,6 @@ def _sanitize(
     seen: frozenset[int] = frozenset(),
 ) -> object:
     """Return a copy of ``value`` that orjson can always serialize."""
-    cls = type(value)
     if isinstance(value, str):
         return _truncate(value.encode("utf-8", "backslashreplace").decode("utf-8"), limit)
     if value is None or isinstance(value, bool):
@@ -234,7 +234,7 @@ def _sanitize(
     if isinstance(value, float):
         return value if math.isfinite(value) else repr(value)
     if depth >= _MAX_DEPTH or id(value) in seen:
-        return f"<{cls.__name__} cut: {'cycle' if id(value) in seen else 'too deep'}>"
+        return f"<{type_name(value)} cut: {'cycle' if id(value) in seen else 'too deep'}>"
     try:
         if isinstance(value, dict):
             items = list(value.items())

@@ -10,7 +10,9 @@ in turn, fail, and be logged again. So while export is on:
   next failure, and passes every other OpenTelemetry message on to the root
   logger as before;
 * :class:`CountingExporter` wraps each exporter and counts failed exports and
-  the records, spans and points they lost;
+  the records, spans and points they lost; :class:`QueueDropCounter` wraps
+  each batch processor and counts what its full queue drops (the SDK says so
+  only once in 20 s);
 * :class:`ExportHealth` logs the first failure once, as the warning
   ``telemetry_export_failed`` on the logger ``logmoji.otel``, and keeps the
   counts for :func:`logmoji.otel.export_status`;
@@ -38,6 +40,7 @@ __all__ = [
     "CountingExporter",
     "ExportHealth",
     "ExportStatus",
+    "QueueDropCounter",
     "SDKMessages",
     "drop_export_traffic",
 ]
@@ -70,7 +73,8 @@ class ExportStatus:
 
     Attributes:
         failed_exports: Export requests that failed (after the exporter's retries).
-        lost: Log records, spans and metric points lost with them, per signal.
+        lost: Log records, spans and metric points lost with them, or dropped
+            from a full queue, per signal.
         last_error: What the exporter said about the last failure.
     """
 
@@ -100,7 +104,7 @@ class ExportHealth:
         """Keep an export-path message as the reason of this thread's next failure."""
         if getattr(self._local, "reason", None) is None:
             self._local.reason = message[:_MAX_REASON]
-        if message.startswith("Queue full"):  # "Queue full, dropping Log." / "... Span."
+        if message.startswith("Queue full"):  # counted by QueueDropCounter
             self._report("logs" if "log" in message.lower() else "traces", 0, message)
 
     def begin(self) -> None:
@@ -115,6 +119,13 @@ class ExportHealth:
             self._lost[signal] = self._lost.get(signal, 0) + lost
             self._last_error = reason
         self._report(signal, lost, reason)
+
+    def dropped(self, signal: str) -> None:
+        """Count one item of ``signal`` dropped by a full queue."""
+        with self._lock:
+            self._lost[signal] = self._lost.get(signal, 0) + 1
+        if not self._reported:
+            self._report(signal, 0, "the export queue is full: the collector is not keeping up")
 
     def conversion_failed(self, exc: BaseException) -> None:
         """Count an event that could not become a log record (a logmoji bug)."""
@@ -170,17 +181,20 @@ class SDKMessages(logging.Handler):
     def install(self) -> None:
         """Put the handler on the ``opentelemetry`` logger and stop it propagating."""
         logger = logging.getLogger("opentelemetry")
-        self._saved = logger.propagate
+        # A previous pipeline's handler may still be there, waiting for its last export.
+        others = [h for h in logger.handlers if isinstance(h, SDKMessages) and h is not self]
+        self._saved = others[0]._saved if others else logger.propagate
         logger.addHandler(self)
         logger.propagate = False
 
     def uninstall(self) -> None:
-        """Restore the ``opentelemetry`` logger as it was."""
+        """Restore the ``opentelemetry`` logger as it was (once no other such handler is on it)."""
         logger = logging.getLogger("opentelemetry")
         logger.removeHandler(self)
-        if self._saved is not None:
+        others = any(isinstance(h, SDKMessages) for h in logger.handlers)
+        if self._saved is not None and not others:
             logger.propagate = self._saved
-            self._saved = None
+        self._saved = None
 
 
 def _count(batch: Any) -> int:
@@ -225,3 +239,42 @@ class CountingExporter:
         if timeout_millis is not None and "timeout_millis" in params:
             kwargs["timeout_millis"] = timeout_millis
         self._inner.shutdown(**{k: v for k, v in kwargs.items() if k in params})
+
+
+class QueueDropCounter:
+    """Wrap a batch processor: count what its full queue drops; otherwise it is the processor.
+
+    The SDK's batch queue drops its oldest item when full and says so once in
+    20 s, so the count is taken here, from the queue's length before each item
+    goes in (the SDK's private ``_batch_processor._queue``; without it nothing
+    is counted).
+    """
+
+    def __init__(self, inner: Any, signal: str, health: ExportHealth) -> None:
+        self._inner = inner
+        self._signal = signal
+        self._health = health
+        queue = getattr(getattr(inner, "_batch_processor", None), "_queue", None)
+        maxlen = getattr(queue, "maxlen", None)
+        self._queue: Any = queue if isinstance(maxlen, int) else None
+        self._max: int = maxlen if isinstance(maxlen, int) else 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def _count(self) -> None:
+        queue = self._queue
+        if queue is not None and len(queue) >= self._max:
+            self._health.dropped(self._signal)
+
+    def on_emit(self, log_record: Any) -> None:
+        """Queue a log record, counting the one a full queue drops."""
+        self._count()
+        self._inner.on_emit(log_record)
+
+    def on_end(self, span: Any) -> None:
+        """Queue a finished span (if sampled), counting the one a full queue drops."""
+        context = getattr(span, "context", None)
+        if context is not None and context.trace_flags.sampled:
+            self._count()
+        self._inner.on_end(span)

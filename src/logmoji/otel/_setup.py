@@ -48,6 +48,7 @@ from logmoji.logger.redact import SecretTextMasker
 from logmoji.otel._health import (
     CountingExporter,
     ExportHealth,
+    QueueDropCounter,
     SDKMessages,
     drop_export_traffic,
 )
@@ -85,8 +86,14 @@ def _exporter(signal: str, settings: SignalSettings) -> Any:
     )
 
 
-def _bounded(tasks: list[Callable[[], object]], timeout_s: float) -> bool:
-    """Run ``tasks`` in parallel daemon threads; wait at most ``timeout_s`` for them all."""
+def _bounded(
+    tasks: list[Callable[[], object]], timeout_s: float
+) -> tuple[bool, list[threading.Thread]]:
+    """Run ``tasks`` in parallel daemon threads; wait at most ``timeout_s`` for them all.
+
+    Returns:
+        Whether every task ended without error in time, and the threads.
+    """
     done = [False] * len(tasks)
 
     def run(index: int, task: Callable[[], object]) -> None:
@@ -105,7 +112,21 @@ def _bounded(tasks: list[Callable[[], object]], timeout_s: float) -> bool:
     deadline = time.monotonic() + timeout_s
     for thread in threads:
         thread.join(max(0.0, deadline - time.monotonic()))
-    return all(done)
+    return all(done), threads
+
+
+def _when_ended(
+    threads: list[threading.Thread], longest_s: float, then: Callable[[], object]
+) -> None:
+    """Call ``then`` once ``threads`` have ended (or after ``longest_s``), from a daemon thread."""
+
+    def wait() -> None:
+        deadline = time.monotonic() + longest_s
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        then()
+
+    threading.Thread(target=wait, name="logmoji-otel-quiet", daemon=True).start()
 
 
 class OTelPipeline:
@@ -133,14 +154,15 @@ class OTelPipeline:
         settings = config.signals.get("logs")
         if settings is not None:
             self.logger_provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
+            log_batches = BatchLogRecordProcessor(
+                cast(LogRecordExporter, exporters["logs"]),
+                schedule_delay_millis=_BATCH_DELAY_MS,
+                max_export_batch_size=batch,
+                export_timeout_millis=settings.timeout_s * 1000,
+                max_queue_size=config.max_queue_size,
+            )
             self.logger_provider.add_log_record_processor(
-                BatchLogRecordProcessor(
-                    cast(LogRecordExporter, exporters["logs"]),
-                    schedule_delay_millis=_BATCH_DELAY_MS,
-                    max_export_batch_size=batch,
-                    export_timeout_millis=settings.timeout_s * 1000,
-                    max_queue_size=config.max_queue_size,
-                )
+                cast(BatchLogRecordProcessor, QueueDropCounter(log_batches, "logs", self.health))
             )
             processors.append(
                 OTelLogsExporter(
@@ -153,14 +175,15 @@ class OTelPipeline:
         settings = config.signals.get("traces")
         if settings is not None:
             self.tracer_provider = TracerProvider(resource=resource, shutdown_on_exit=False)
+            span_batches = BatchSpanProcessor(
+                cast(SpanExporter, exporters["traces"]),
+                schedule_delay_millis=_BATCH_DELAY_MS,
+                max_export_batch_size=batch,
+                export_timeout_millis=settings.timeout_s * 1000,
+                max_queue_size=config.max_queue_size,
+            )
             self.tracer_provider.add_span_processor(
-                BatchSpanProcessor(
-                    cast(SpanExporter, exporters["traces"]),
-                    schedule_delay_millis=_BATCH_DELAY_MS,
-                    max_export_batch_size=batch,
-                    export_timeout_millis=settings.timeout_s * 1000,
-                    max_queue_size=config.max_queue_size,
-                )
+                cast(BatchSpanProcessor, QueueDropCounter(span_batches, "traces", self.health))
             )
             self._span_observer = SpanObserver(self.tracer_provider, masker=masker)
             observers.append(self._span_observer)
@@ -194,7 +217,7 @@ class OTelPipeline:
             for provider in (self.logger_provider, self.tracer_provider, self.meter_provider)
             if provider is not None
         ]
-        done = _bounded(tasks, timeout_s)
+        done, _ = _bounded(tasks, timeout_s)
         return done and self.health.status().failed_exports == failures
 
     def shutdown(self, timeout_s: float | None = None) -> bool:
@@ -210,13 +233,18 @@ class OTelPipeline:
             for provider in (self.logger_provider, self.tracer_provider, self.meter_provider)
             if provider is not None
         ]
-        try:
-            return _bounded(
-                tasks, self.config.shutdown_timeout_s if timeout_s is None else timeout_s
-            )
-        finally:
-            self.health.close()
+        done, threads = _bounded(
+            tasks, self.config.shutdown_timeout_s if timeout_s is None else timeout_s
+        )
+        self.health.close()
+        if done:
             self._messages.uninstall()
+        else:
+            # An export the timeout cut short goes on retrying in its thread; its messages
+            # stay off the application's stderr until it ends (at most its export timeout).
+            longest = 2 * max(s.timeout_s for s in self.config.signals.values()) + 5
+            _when_ended(threads, longest, self._messages.uninstall)
+        return done
 
 
 class _Current:

@@ -76,6 +76,15 @@ def histogram(sorted_values: Sequence[float], edges: Sequence[float]) -> tuple[i
     return tuple(bounds[i + 1] - bounds[i] for i in range(len(bounds) - 1))
 
 
+def _mean(values: Sequence[float]) -> float:
+    """Return the mean of ``values``, also when their sum overflows (two 1e308s, say)."""
+    try:
+        return math.fsum(values) / len(values)
+    except OverflowError:
+        n = len(values)
+        return math.fsum(v / n for v in values)
+
+
 @dataclass(frozen=True, slots=True)
 class Distribution:
     """Summarize a list of numbers: count, mean, nearest-rank p50/p95/p99 and maximum."""
@@ -94,7 +103,7 @@ class Distribution:
             return cls()
         return cls(
             count=len(sorted_values),
-            mean=round(math.fsum(sorted_values) / len(sorted_values), 3),
+            mean=round(_mean(sorted_values), 3),
             p50=quantile(sorted_values, 50),
             p95=quantile(sorted_values, 95),
             p99=quantile(sorted_values, 99),

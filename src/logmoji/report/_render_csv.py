@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+from logmoji.report._escape import csv_safe
 from logmoji.report._model import Report, UsageSummary
 
 __all__ = ["CSV_COLUMNS", "render_csv"]
@@ -61,7 +62,7 @@ def _row(summary: UsageSummary) -> list[object]:
         *(_cell(v) for v in (lat.mean, lat.p50, lat.p95, lat.p99, lat.max)),
         *(_cell(v) for v in (ttft.p50, ttft.p95, ttft.p99)),
         *(_cell(v) for v in (tps.p50, tps.mean)),
-        ";".join(f"{category}={n}" for category, n in summary.errors),
+        csv_safe(";".join(f"{category}={n}" for category, n in summary.errors)),
     ]
 
 
@@ -71,12 +72,15 @@ def render_csv(report: Report) -> str:
     The first columns are the group-by fields; the last row, whose group
     fields read ``(all)``, sums every call. ``errors`` lists
     ``category=count`` pairs joined by ``;``. Empty cells mean no value.
+    Text from the logs is made safe for spreadsheets (:func:`csv_safe`): a
+    cell starting like a formula gets a leading ``'``, control characters
+    are backslash-escaped.
     """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([*report.group_by, *CSV_COLUMNS])
     for group in report.groups:
-        writer.writerow([*("" if v is None else v for v in group.key), *_row(group)])
+        writer.writerow([*("" if v is None else csv_safe(v) for v in group.key), *_row(group)])
     if report.calls:
         writer.writerow([*(["(all)"] * len(report.group_by)), *_row(report.total)])
     return out.getvalue()

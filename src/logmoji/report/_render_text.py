@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from logmoji.logger.render import display_width
 from logmoji.report import _format as fmt
+from logmoji.report._escape import terminal_safe, terminal_safe_lines
 from logmoji.report._model import Report, UsageSummary
 from logmoji.report._runs import runs_text
 
@@ -46,6 +47,11 @@ def _table(rows: Sequence[Sequence[str]], align: str) -> list[str]:
     return out
 
 
+def _label(value: object) -> str:
+    """Return a group-key value as text that is safe on a terminal."""
+    return terminal_safe(fmt.group_label(value))
+
+
 def _plural(n: int, word: str) -> str:
     return f"{fmt.count(n)} {word}" if n == 1 else f"{fmt.count(n)} {word}s"
 
@@ -75,7 +81,7 @@ def _when(timestamp: str | None) -> str:
 
 def _heading(report: Report) -> str:
     sources = len(report.sources)
-    where = f"{sources} inputs" if sources != 1 else report.sources[0]
+    where = f"{sources} inputs" if sources != 1 else terminal_safe(report.sources[0])
     if where == "-":
         where = "stdin"
     span = ""
@@ -93,13 +99,15 @@ def _errors(report: Report) -> list[str]:
     rows = []
     for category, n in total.errors:
         where = [
-            f"{'/'.join(fmt.group_label(v) for v in g.key)} {fmt.count(c)}"
+            f"{'/'.join(_label(v) for v in g.key)} {fmt.count(c)}"
             for g in report.groups
             for cat, c in g.errors
             if cat == category
         ]
         shown = ", ".join(where[:3]) + (f", +{len(where) - 3} more" if len(where) > 3 else "")
-        rows.append(["  " + category, fmt.count(n), fmt.bar(n, top, _BAR_WIDTH // 2), shown])
+        rows.append(
+            ["  " + terminal_safe(category), fmt.count(n), fmt.bar(n, top, _BAR_WIDTH // 2), shown]
+        )
     lines += _table([["", "", "", ""], *rows], "lrll")[1:]
     return lines
 
@@ -160,7 +168,12 @@ def _footer(report: Report) -> str:
 
 
 def render_text(report: Report) -> str:
-    """Return ``report`` as terminal text: a table per group, errors, latency and time charts."""
+    """Return ``report`` as terminal text: a table per group, errors, latency and time charts.
+
+    Text from the logs (group values, error texts, file names) is written with
+    its control characters backslash-escaped, so no escape sequence in a log
+    reaches the terminal.
+    """
     if report.calls == 0:
         return (
             f"No LLM calls found ({_footer(report)}).\n"
@@ -170,7 +183,7 @@ def render_text(report: Report) -> str:
     header = [*report.group_by, *_HEADERS, "latency"]
     rows = [header]
     for group in report.groups:
-        rows.append([*(fmt.group_label(v) for v in group.key), *_numbers(group)])
+        rows.append([*(_label(v) for v in group.key), *_numbers(group)])
     if len(report.groups) > 1:
         rows.append(["all", *([""] * (len(report.group_by) - 1)), *_numbers(report.total)])
     table = _table(rows, "l" * len(report.group_by) + "r" * len(_HEADERS) + "l")
@@ -184,4 +197,5 @@ def render_text(report: Report) -> str:
     if report.runs is not None:
         lines += ["", *runs_text(report.runs)]
     lines += ["", _footer(report)]
-    return "\n".join(lines) + "\n"
+    # Every cell was made safe above; this pass keeps it so for anything added later.
+    return terminal_safe_lines("\n".join(lines)) + "\n"

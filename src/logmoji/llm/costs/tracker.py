@@ -29,8 +29,6 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from structlog.contextvars import get_contextvars
-
 from logmoji.exceptions import BudgetExceededError
 from logmoji.llm._record import CallRecord
 from logmoji.llm.costs._ledger import (
@@ -44,6 +42,7 @@ from logmoji.llm.costs._ledger import (
 from logmoji.llm.costs._model_price import ModelPrice, PriceTier, to_usd
 from logmoji.llm.costs._price_lookup import PriceInput, PriceLookup, _check_model, _price_table
 from logmoji.llm.costs._prices import BundledPrices, PriceSchedule
+from logmoji.logger.context import get_contextvars
 from logmoji.logger.core import get_logger
 
 __all__ = ["Budget", "CostTracker", "ModelPrice", "PriceTier", "UsageSummary"]
