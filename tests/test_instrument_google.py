@@ -107,6 +107,8 @@ class TestGenerateContent:
         assert started["provider"] == done["provider"] == "gcp.gemini"
         assert started["model"] == MODEL
         assert started["estimated_prompt_tokens"] == PROMPT_TOKENS
+        port = int(fake.base_url.rsplit(":", 1)[1])
+        assert (done["server_address"], done["server_port"]) == ("127.0.0.1", port)
         usage = result.usage_metadata
         assert usage is not None
         assert usage.candidates_token_count == REPLY

@@ -110,6 +110,69 @@ class TestOverHTTP:
         assert end["completion_tokens"] == result.usage.completion_tokens
         assert end["cost_usd"] > 0
 
+    def test_azure_stream_tools_fault(self, fake: FakeLLMProvider) -> None:
+        """Azure streams, tool calls and failures are logged as Azure, with the server's usage."""
+        client = openai.AzureOpenAI(
+            azure_endpoint=fake.base_url,
+            api_key="k",
+            api_version="2024-10-21",
+            max_retries=0,
+            http_client=openai.DefaultHttpxClient(verify=TLS),
+        )
+        instrument(client, observers=[CostTracker()])
+        tools = [{"type": "function", "function": {"name": "lookup", "parameters": {}}}]
+        with capture_logs() as logs:
+            chunks = list(
+                client.chat.completions.create(
+                    model="gpt-4o-mini",
+                    messages=MESSAGES,
+                    stream=True,
+                    stream_options={"include_usage": True},
+                )
+            )
+            tooled = client.chat.completions.create(
+                model="gpt-4o-mini",
+                messages=MESSAGES,
+                tools=tools,  # type: ignore[arg-type]
+            )
+            with pytest.raises(openai.RateLimitError):
+                client.chat.completions.create(
+                    model="gpt-4o-mini",
+                    messages=MESSAGES,
+                    extra_headers={"x-fake-fault": "rate_limit"},
+                )
+        client.close()
+        ends = [
+            e
+            for e in llm_events(logs)
+            if e["event"] in ("stream_completed", "chat_request_completed", "chat_request_failed")
+        ]
+        streamed, asked, failed = ends
+        assert {e["provider"] for e in ends} == {"azure.ai.openai"}
+        assert {e["server_address"] for e in ends} == {"127.0.0.1"}
+        assert streamed["completion_tokens"] == chunks[-1].usage.completion_tokens  # type: ignore[union-attr]
+        assert streamed["cost_usd"] > 0
+        assert asked["tool_names"] == ["lookup"]
+        assert asked["completion_tokens"] == tooled.usage.completion_tokens  # type: ignore[union-attr]
+        assert (failed["error"], failed["status_code"]) == ("rate_limit_exceeded", 429)
+
+    async def test_azure_async(self, fake: FakeLLMProvider) -> None:
+        """An ``AsyncAzureOpenAI`` client is Azure too."""
+        client = openai.AsyncAzureOpenAI(
+            azure_endpoint=fake.base_url,
+            api_key="k",
+            api_version="2024-10-21",
+            max_retries=0,
+            http_client=openai.DefaultAsyncHttpxClient(verify=TLS),
+        )
+        instrument(client, observers=[CostTracker()])
+        with capture_logs() as logs:
+            result = await client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)  # type: ignore[arg-type]
+        await client.close()
+        end = _ending(logs)
+        assert (end["provider"], end["server_address"]) == ("azure.ai.openai", "127.0.0.1")
+        assert end["completion_tokens"] == result.usage.completion_tokens  # type: ignore[union-attr]
+
     def test_unknown_local_gateway(self, fake: FakeLLMProvider) -> None:
         """A loopback gateway speaking OpenAI's API keeps OpenAI's name and prices."""
         client = fake.openai_client(http_client=openai.DefaultHttpxClient(verify=TLS))

@@ -42,7 +42,7 @@ from logmoji import get_logger
 from logmoji.llm._record import CallObserver
 from logmoji.llm.instrumentation._patches import Patches
 from logmoji.llm.instrumentation._runtime import Runtime, Settings
-from logmoji.llm.instrumentation._servers import Server, describe_server
+from logmoji.llm.instrumentation._servers import Server, describe_server, describe_url
 from logmoji.llm.instrumentation._settings import instrument_settings
 from logmoji.llm.instrumentation.providers import anthropic as _anthropic
 from logmoji.llm.instrumentation.providers import google as _google
@@ -160,7 +160,12 @@ def _instrument(client: Any, settings: Settings) -> Instrumentation:
             "call .uninstrument() on its handle first"
         )
     sdk: str = module.PROVIDER
-    server = describe_server(client, sdk)
+    base_url_of = getattr(module, "base_url_of", None)
+    server = (
+        describe_server(client, sdk)
+        if base_url_of is None
+        else describe_url(base_url_of(client), sdk)
+    )
     provider_of = getattr(module, "provider_of", None)
     if provider_of is not None:  # the adapter knows better than the base URL (Vertex AI)
         server = Server(provider_of(client), server.address, server.port)

@@ -42,6 +42,14 @@ VERTEX_PROVIDER = "gcp.vertex_ai"
 REQUEST_ID_HEADER = "x-request-id"  # Google's API sends none; gateways in front of it do
 
 
+def base_url_of(client: Any) -> str:
+    """Return the base URL a ``genai.Client`` sends its requests to (``""`` if it has none)."""
+    url = getattr(
+        getattr(getattr(client, "_api_client", None), "_http_options", None), "base_url", ""
+    )
+    return url if isinstance(url, str) else ""
+
+
 def provider_of(client: Any) -> str:
     """Return the OTel GenAI provider name of a ``genai.Client``: Vertex AI or Gemini API."""
     return VERTEX_PROVIDER if getattr(client, "vertexai", False) is True else PROVIDER
