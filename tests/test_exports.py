@@ -28,13 +28,13 @@ EXPORTS: dict[str, dict[str, str]] = {
         "LogmojiError": "logmoji.exceptions:LogmojiError",
         "OTelConfig": "logmoji.logger._otel_config:OTelConfig",
         "TelemetryConfig": "logmoji.logger.config:TelemetryConfig",
-        "bind_contextvars": "structlog.contextvars:bind_contextvars",
-        "bound_contextvars": "structlog.contextvars:bound_contextvars",
-        "clear_contextvars": "structlog.contextvars:clear_contextvars",
+        "bind_contextvars": "logmoji.logger.context:bind_contextvars",
+        "bound_contextvars": "logmoji.logger.context:bound_contextvars",
+        "clear_contextvars": "logmoji.logger.context:clear_contextvars",
         "get_logger": "logmoji.logger.core:get_logger",
         "reset": "logmoji.setup:reset",
         "setup_telemetry": "logmoji.setup:setup_telemetry",
-        "unbind_contextvars": "structlog.contextvars:unbind_contextvars",
+        "unbind_contextvars": "logmoji.logger.context:unbind_contextvars",
     },
     "logmoji.testing": {
         "CapturedEvents": "logmoji.testing._capture:CapturedEvents",
@@ -136,10 +136,22 @@ class TestExports:
         """__version__ is the version the package was installed with."""
         assert logmoji.__version__ == importlib.metadata.version("logmoji")
 
-    def test_context_helpers_are_structlog_s(self) -> None:
-        """The context-variable helpers are structlog's own, so both see the same context."""
+    def test_context_reaches_lines_both_ways(self) -> None:
+        """Fields bound with logmoji's helpers and with structlog's own both reach a line."""
+        import io
+
+        import orjson
+
+        stream = io.StringIO()
+        logmoji.setup_telemetry(
+            logmoji.TelemetryConfig(logging=logmoji.LoggingConfig(formatter="json", stream=stream)),
+            environ={},
+        )
         logmoji.bind_contextvars(request="r1")
-        assert structlog.contextvars.get_contextvars() == {"request": "r1"}
+        structlog.contextvars.bind_contextvars(tenant="t1")
+        logmoji.get_logger("app").info("handled")
+        line = orjson.loads(stream.getvalue().splitlines()[-1])
+        assert (line["request"], line["tenant"]) == ("r1", "t1")
 
     def test_spec_import_paths(self) -> None:
         """The spec's import paths work with the package name swapped."""
