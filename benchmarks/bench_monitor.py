@@ -26,8 +26,8 @@ from __future__ import annotations
 import os
 import random
 import sys
-import tracemalloc
 import time
+import tracemalloc
 from collections import defaultdict, deque
 from collections.abc import Callable
 

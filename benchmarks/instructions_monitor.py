@@ -14,7 +14,8 @@ a simulated hour, ``snapshot-p99`` (``snapshot(model).p99_ms``),
 ``quantile-p99`` (``quantile(0.99, model)``) and ``ddsketch-p99``
 (``get_quantile_value(0.99)`` on a ddsketch of the same values).
 
-Needs valgrind and ddsketch. Run: ``python benchmarks/instructions_monitor.py [CASE ...]``;
+``LOGMOJI_BENCH_RECORDS`` sets the records before a query (300k), as
+valgrind makes them slow. Needs valgrind and ddsketch. Run: ``python benchmarks/instructions_monitor.py [CASE ...]``;
 ``PYTHONPATH=other/src`` counts another checkout's code.
 """
 
@@ -31,7 +32,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 CASES = ("draw", "ddsketch-add", "floor", "record", "ddsketch-p99", "snapshot-p99", "quantile-p99")
-RECORDS = 300_000
+RECORDS = int(os.environ.get("LOGMOJI_BENCH_RECORDS", "300000"))
 EXTRA = {"draw": 20_000, "ddsketch-add": 20_000, "floor": 20_000, "record": 20_000}
 QUERY_EXTRA = 200
 
