@@ -15,8 +15,10 @@ a simulated hour, ``snapshot-p99`` (``snapshot(model).p99_ms``),
 (``get_quantile_value(0.99)`` on a ddsketch of the same values).
 
 ``LOGMOJI_BENCH_RECORDS`` sets the records before a query (300k), as
-valgrind makes them slow. Needs valgrind and ddsketch. Run: ``python benchmarks/instructions_monitor.py [CASE ...]``;
-``PYTHONPATH=other/src`` counts another checkout's code.
+valgrind makes them slow. Needs valgrind and ddsketch.
+
+Run: ``python benchmarks/instructions_monitor.py [CASE ...]``; with
+``PYTHONPATH=other/src`` it counts another checkout's code.
 """
 
 from __future__ import annotations

@@ -125,9 +125,9 @@ class Series:
         self.now_count += 1
         self.now_sum += value
         # Plain comparisons: min() and max() calls cost more on this hot path.
-        if value < self.now_min:
+        if value < self.now_min:  # noqa: PLR1730
             self.now_min = value
-        if value > self.now_max:
+        if value > self.now_max:  # noqa: PLR1730
             self.now_max = value
 
     def flush(self) -> None:
@@ -194,14 +194,14 @@ class Series:
             running = zeros
             if running > rank:
                 return min(max(0.0, low), high)
-            for index in range(self.size):  # noqa: B007 - the index is the answer
+            for index in range(self.size):
                 running += done[index] + current[index]
                 if running > rank:
                     break
         else:
             above = count - 1 - rank  # values that may lie above the answer's bucket
             running = 0
-            for index in range(self.size - 1, -1, -1):  # noqa: B007 - the index is the answer
+            for index in range(self.size - 1, -1, -1):
                 running += done[index] + current[index]
                 if running > above:
                     break
@@ -238,10 +238,8 @@ class Series:
         for slot in live:
             count += counts[slot]
             zeros += zero_counts[slot]
-            if mins[slot] < low:
-                low = mins[slot]
-            if maxs[slot] > high:
-                high = maxs[slot]
+            low = min(low, mins[slot])
+            high = max(high, maxs[slot])
         if not window:
             count += self.retired_count
             zeros += self.retired_zeros
@@ -296,7 +294,7 @@ def _moved(counts: array[int], old: int, offset: int, size: int) -> array[int]:
     return into
 
 
-def _nonzero_range(counts: array[int]) -> tuple[int, int]:
+def _nonzero_range(counts: list[int]) -> tuple[int, int]:
     """Return the first and last indexes of non-zero counts (first > last when none)."""
     size = len(counts)
     first = next(compress(range(size), counts), size)
