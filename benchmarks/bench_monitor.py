@@ -12,6 +12,12 @@ Memory: ``tracemalloc``'s count of what the monitor holds after 10^3 ... 10^6
 lognormal samples over ten models, on a simulated clock spanning an hour,
 so window slices rotate as in production.
 
+Against ddsketch (the reference DDSketch package; ``make bench`` installs it,
+and this script prints those rows when it is installed): ``record_request``
+beside ``ddsketch.DDSketch.add``, the p99 query after 300k records over an
+hour beside ddsketch's ``get_quantile_value(0.99)`` on the same values, and
+the monitor's memory with 300k records for each of ten models.
+
 Run: ``python benchmarks/bench_monitor.py`` (``--quick`` for a short run).
 """
 
@@ -20,8 +26,10 @@ from __future__ import annotations
 import os
 import random
 import sys
+import time
 import tracemalloc
 from collections import defaultdict, deque
+from collections.abc import Callable
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _harness import compare, table
@@ -68,7 +76,7 @@ class Clock:
         return self.now
 
 
-def quiet_monitor(clock: Clock) -> PerformanceMonitor:
+def quiet_monitor(clock: Callable[[], float]) -> PerformanceMonitor:
     return PerformanceMonitor(
         clock=clock,
         emit_every_requests=None,
@@ -154,6 +162,83 @@ def memory(samples: int) -> list[tuple[str, str, str]]:
     return rows
 
 
+def peer_figures(quick: bool) -> dict[str, float]:
+    """Return the issue's three monitor rows and their ddsketch peers (ns, bytes).
+
+    ``record``/``ddsketch add``: ns per value, interleaved, median of rounds.
+    ``p99 query``: ``snapshot(model).p99_ms`` after 300k records of one model
+    spread over one simulated hour, and ``quantile(0.99, model)``, beside
+    ddsketch's query on a sketch holding the same values. ``memory``: bytes
+    the monitor holds (tracemalloc) after 300k records for each of ten models,
+    with TTFT, over one hour; ``memory models`` and ``memory records`` say how
+    many.
+    """
+    from ddsketch import DDSketch as PeerSketch
+
+    values = latencies(4096)
+    state = {"i": 0}
+
+    def next_value() -> float:
+        state["i"] = (state["i"] + 1) & 4095
+        return values[state["i"]]
+
+    peer = PeerSketch(relative_accuracy=0.01)
+    quiet = quiet_monitor(time.monotonic)  # the default clock, as in production
+    results = compare(
+        {
+            "ddsketch add": lambda: peer.add(next_value()),
+            "record_request": lambda: quiet.record_request("gpt-4o", next_value()),
+            "draw": next_value,
+        },
+        number=5_000 if quick else 50_000,
+        repeats=7 if quick else 15,
+    )
+    figures = {
+        "ddsketch add": results["ddsketch add"] - results["draw"],
+        "record_request": results["record_request"] - results["draw"],
+    }
+    records = 30_000 if quick else 300_000
+    clock = Clock()
+    monitor = quiet_monitor(clock)
+    peer = PeerSketch(relative_accuracy=0.01)
+    step = 3600.0 / records
+    for value in latencies(records, seed=3):
+        clock.now += step
+        monitor.record_request("gpt-4o", value)
+        peer.add(value)
+    quantile = getattr(monitor, "quantile", None)  # absent before round two
+    queries = {
+        "ddsketch p99 query": lambda: peer.get_quantile_value(0.99),
+        "p99 query": lambda: monitor.snapshot("gpt-4o").p99_ms,
+    }
+    if quantile is not None:
+        queries["quantile(0.99)"] = lambda: quantile(0.99, "gpt-4o")
+    figures |= compare(queries, number=100 if quick else 500, repeats=7 if quick else 15)
+    per_model = 30_000 if quick else 300_000
+    figures["memory"] = float(_held(per_model))
+    figures["memory models"], figures["memory records"] = 10.0, float(per_model)
+    return figures
+
+
+def _held(per_model: int) -> int:
+    """Return the bytes a monitor holds after ``per_model`` records for each of ten models."""
+    values = latencies(100_000, seed=2)
+    clock = Clock()
+    step = 3600.0 / (per_model * 10)
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    monitor = quiet_monitor(clock)
+    record = monitor.record_request
+    for i in range(per_model * 10):
+        clock.now += step
+        value = values[i % 100_000]
+        record(MODELS[i % 10], value, i % 50 != 0, ttft_ms=value / 5)
+    held = tracemalloc.get_traced_memory()[0] - base
+    tracemalloc.stop()
+    del monitor
+    return held
+
+
 def main() -> None:
     quick = "--quick" in sys.argv
     logmoji.reset()
@@ -169,6 +254,14 @@ def main() -> None:
     print()
     print("Memory held by the monitor (tracemalloc), 10 models, latency + TTFT sketches")
     print(table(memory(100_000 if quick else 1_000_000), ("samples", "monitor", "per model")))
+    try:
+        figures = peer_figures(quick)
+    except ImportError:
+        print("\n(ddsketch is not installed: no rows against it)")
+        return
+    print()
+    print("Against ddsketch (ns; memory in bytes)")
+    print(table([(name, f"{value:,.0f}") for name, value in figures.items()], ("case", "value")))
 
 
 if __name__ == "__main__":

@@ -26,8 +26,13 @@ interleaved (a, b, c, a, b, c, ...), and the medians compared.
   (wall clock), and with the provider's recorded replies replayed from memory
   (CPU time, without network noise): the overhead of each instrumentation and,
   from streams of 50 and 1050 chunks, the cost added per chunk.
+* ``monitor``: ``PerformanceMonitor.record_request`` beside ddsketch's
+  ``DDSketch.add``; the p99 query after 300k records over an hour beside
+  ddsketch's; the monitor's memory with 300k records for each of ten models
+  (``bench_monitor.peer_figures``).
 * ``report``: ``logmoji report FILE`` on a generated one-million-line log
-  (``bench_report.py``'s generator).
+  (``bench_report.py``'s generator), beside a loop that parses every line
+  with orjson; both in fresh processes, wall and CPU time.
 
 Run: ``python benchmarks/bench_peers.py [--quick]`` in an environment with the peers.
 """
@@ -478,25 +483,83 @@ def measure_instrument(quick: bool) -> dict[str, float]:
     return wall | cpu
 
 
+# Section: the monitor --------------------------------------------------------------------
+
+
+def measure_monitor(quick: bool) -> dict[str, float]:
+    """Time the monitor's record and p99 query beside ddsketch's; measure its memory."""
+    from bench_monitor import peer_figures
+
+    import logmoji
+    from logmoji import LoggingConfig, TelemetryConfig, setup_telemetry
+
+    logmoji.reset()
+    null = open(os.devnull, "wb")  # noqa: SIM115 - lives as long as the process
+    setup_telemetry(
+        TelemetryConfig(logging=LoggingConfig(formatter="json", stream=null)), environ={}
+    )
+    return {f"monitor {name}": value for name, value in peer_figures(quick).items()}
+
+
 # Section: the report ---------------------------------------------------------------------
+
+# The report's peer: a loop that reads the file as the report does (8 MiB chunks, cut
+# into lines) and parses every line with orjson, doing nothing with the result.
+ORJSON_LOOP = """
+import sys, orjson
+loads, rest, parsed = orjson.loads, b"", 0
+with open(sys.argv[1], "rb") as f:
+    while chunk := f.read(8 << 20):
+        lines = (rest + chunk).split(b"\\n")
+        rest = lines.pop()
+        for line in lines:
+            try:
+                loads(line)
+                parsed += 1
+            except orjson.JSONDecodeError:
+                pass
+print(parsed)
+"""
 
 
 def measure_report(quick: bool) -> dict[str, float]:
-    """Time ``logmoji report`` on a generated log of a million lines; return ns per run."""
+    """Time ``logmoji report FILE`` and the orjson loop on a generated million-line log.
+
+    Both run as fresh processes, start-up included, taking turns; wall time and
+    the CPU time of the process and its children, medians.
+    """
     from bench_report import write_log
 
     lines = 100_000 if quick else 1_000_000
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "bench.jsonl")
         write_log(path, lines)
-        command = [sys.executable, "-m", "logmoji.cli", "report", path]
-        subprocess.run(command, stdout=subprocess.DEVNULL, check=True)  # warm the page cache
-        runs = []
-        for _ in range(3):
-            start = time.perf_counter_ns()
+        commands = {
+            "report": [sys.executable, "-m", "logmoji.cli", "report", path],
+            "report orjson loop": [sys.executable, "-c", ORJSON_LOOP, path],
+        }
+        for command in commands.values():  # warm the page cache
             subprocess.run(command, stdout=subprocess.DEVNULL, check=True)
-            runs.append(time.perf_counter_ns() - start)
-    return {"report": statistics.median(runs), "report lines": float(lines)}
+        wall: dict[str, list[float]] = {name: [] for name in commands}
+        cpu: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(3 if quick else 5):
+            for name, command in commands.items():
+                before = _children_cpu()
+                start = time.perf_counter_ns()
+                subprocess.run(command, stdout=subprocess.DEVNULL, check=True)
+                wall[name].append(time.perf_counter_ns() - start)
+                cpu[name].append(_children_cpu() - before)
+    result = {name: statistics.median(values) for name, values in wall.items()}
+    result |= {f"{name} cpu": statistics.median(values) for name, values in cpu.items()}
+    return result | {"report lines": float(lines)}
+
+
+def _children_cpu() -> float:
+    """Return the CPU ns (user and system) of this process's finished children."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (usage.ru_utime + usage.ru_stime) * 1e9
 
 
 # Section: the demo -----------------------------------------------------------------------
@@ -586,6 +649,7 @@ SECTIONS: dict[str, Callable[[bool], dict[str, float]]] = {
     "core": measure_core,
     "import": measure_import,
     "instrument": measure_instrument,
+    "monitor": measure_monitor,
     "report": measure_report,
     "demo": measure_demo,
     "providers": measure_providers,
@@ -653,7 +717,7 @@ def rows(r: dict[str, float]) -> list[tuple[str, ...]]:
     )
     at_most("console line, vs stdlib logging key=value", console, r["stdlib console"], None)
     at_most("console line, vs loguru", console, r["loguru console"], None)
-    at_most("import time, vs import structlog", r["logmoji import"], r["structlog import"], 1.5)
+    at_most("import time, vs import structlog", r["logmoji import"], r["structlog import"], 1.1)
     at_most("plain call over HTTP, instrumented vs bare", r["http logmoji"], r["http bare"], 1.03)
     at_most("  floor: bare call + 2 structlog lines", r["http two lines"], r["http bare"], None)
     at_most("  logfire instrument_openai vs bare", r["http logfire"], r["http bare"], None)
@@ -667,9 +731,50 @@ def rows(r: dict[str, float]) -> list[tuple[str, ...]]:
     )
     floor = r["overhead two lines"]
     row("  floor: 2 structlog lines (CPU)", floor, None, target="(info)", met=None, ratio="")
-    report = r["report"]
+    at_most(
+        "monitor record_request, vs ddsketch add",
+        r["monitor record_request"],
+        r["monitor ddsketch add"],
+        1.5,
+    )
+    query = r["monitor p99 query"]
+    row(
+        "monitor p99 query, 300k records over 1 h",
+        query,
+        r["monitor ddsketch p99 query"],
+        target="≤ 50 µs",
+        met=query <= 50_000,
+        ratio=f"{query / r['monitor ddsketch p99 query']:.2f}×",
+    )
+    if "monitor quantile(0.99)" in r:
+        at_most(
+            "  quantile(0.99, model), no snapshot",
+            r["monitor quantile(0.99)"],
+            r["monitor ddsketch p99 query"],
+            None,
+        )
+    memory = r["monitor memory"]
+    models, records = int(r["monitor memory models"]), int(r["monitor memory records"])
+    out.append(
+        (
+            f"monitor memory, {models} models × {records // 1000}k records",
+            f"{memory / 2**20:.2f} MiB",
+            "",
+            "",
+            "≤ 1 MiB",
+            "met" if memory <= 2**20 else "NOT MET",
+        )
+    )
     lines = f"{r['report lines']:,.0f}"
-    row(f"logmoji report, {lines} lines", report, None, target="≤ 2 s", met=report <= 2e9, ratio="")
+    at_most(
+        f"logmoji report, {lines} lines, vs orjson loop",
+        r["report"],
+        r["report orjson loop"],
+        1.2,
+    )
+    at_most(
+        "  the same in CPU time (all processes)", r["report cpu"], r["report orjson loop cpu"], None
+    )
     if "provider overhead gemini" in r:
         at_most(
             "Gemini call overhead (CPU), vs OpenAI call's",

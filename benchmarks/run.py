@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".bench-venv"
 STAMP = VENV / ".logmoji-bench"
-PEERS = ("structlog", "loguru", "provide-foundation==0.4.10", "logfire")
+PEERS = ("structlog", "loguru", "provide-foundation==0.4.10", "logfire", "ddsketch")
 # Nothing measured may reach the network: logfire is configured with
 # send_to_logfire=False, and these make sure no other path tries.
 QUIET_ENV = {

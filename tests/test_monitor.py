@@ -10,6 +10,7 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
+from logmoji.llm.sketch import DDSketch
 
 from logmoji.exceptions import ConfigurationError
 from logmoji.llm._record import CallObserver, CallRecord
@@ -121,6 +122,50 @@ class TestSnapshotStatistics:
         snap = monitor.snapshot("m")
         monitor.record_request("m", 10_000.0)
         assert (snap.count, snap.latency.count, snap.p99_ms) == (1, 1, 10.0)
+
+
+class TestQuantilesAgainstExactValues:
+    @pytest.mark.parametrize("seed", range(6))
+    def test_window_and_all_time_quantiles_match_the_sketch_of_the_same_values(
+        self, seed: int
+    ) -> None:
+        """On random data and clocks, every quantile equals DDSketch's and is within 1%."""
+        rng = random.Random(seed)
+        clock = FakeClock(rng.uniform(0, 1e6))
+        monitor = quiet(clock, window_seconds=rng.choice((1.0, 60.0, 300.0)))
+        scale = 10.0 ** rng.uniform(-3, 6)
+        seen: list[tuple[float, float]] = []  # (time, value)
+        for _ in range(rng.randrange(1, 4000)):
+            clock.advance(rng.expovariate(1.0 / rng.choice((0.001, 0.05, 0.5))))
+            value = 0.0 if rng.random() < 0.02 else rng.lognormvariate(0.0, 2.0) * scale
+            monitor.record_request("m", value)
+            seen.append((clock.now, value))
+        slice_seconds = monitor.window_seconds / 10
+        head = math.floor(clock.now / slice_seconds)
+        in_window = [v for t, v in seen if math.floor(t / slice_seconds) > head - 10]
+        for window, values in ((False, [v for _, v in seen]), (True, in_window)):
+            snap = monitor.snapshot("m", window=window)
+            expected = DDSketch.of(values)
+            assert snap.latency.bins() == expected.bins()
+            assert (snap.count, snap.latency.min, snap.latency.max) == (
+                expected.count,
+                expected.min,
+                expected.max,
+            )
+            ordered = sorted(values)
+            for q in (0.0, 0.01, 0.25, 0.5, 0.9, 0.95, 0.99, 0.999, 1.0):
+                got = monitor.quantile(q, "m", window=window)
+                assert got == expected.quantile(q) == snap.quantile(q)
+                if ordered:
+                    assert got is not None
+                    assert abs(got - exact(ordered, q)) <= 0.01 * exact(ordered, q) + SLACK
+
+    def test_quantile_of_an_unknown_model_is_none(self) -> None:
+        """quantile() of a model never seen is None, and q outside 0..1 is refused."""
+        monitor = quiet()
+        assert monitor.quantile(0.99, "never") is None
+        with pytest.raises(ValueError, match="between 0 and 1"):
+            monitor.quantile(1.5, "never")
 
 
 class TestSnapshotMerge:
@@ -579,11 +624,10 @@ class TestBoundedMemory:
                 clock.advance(0.25)
         assert monitor.snapshot().count == 1_000_000
         # White-box: the monitor's internal sketches are what memory is made of.
-        states = monitor._models.values()
-        sketches = [s.retired_latency for s in states]
-        sketches += [sl.latency for s in states for sl in s.slices]
-        assert len(sketches) == 10 * 11
-        assert max(sk.bucket_count for sk in sketches) <= 2048
+        series = [s.latency for s in monitor._models.values()]
+        arrays = [a for s in series for a in (s.done, s.window_done, *s.slices)]
+        assert len(arrays) == 10 * 12
+        assert max(len(a) for a in arrays) <= 2048
         assert monitor.snapshot().latency.bucket_count == 2048
 
     def test_max_models_caps_tracked_models(self) -> None:

@@ -11,17 +11,51 @@ LLM features live in :mod:`logmoji.llm` (SDK instrumentation, costs,
 monitoring); test helpers in :mod:`logmoji.testing`.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from logmoji.exceptions import BudgetExceededError, ConfigurationError, LogmojiError
-from logmoji.logger.config import LLMConfig, LoggingConfig, OTelConfig, TelemetryConfig
 from logmoji.logger.context import (
     bind_contextvars,
     bound_contextvars,
     clear_contextvars,
     unbind_contextvars,
 )
-from logmoji.logger.core import Logger, get_logger
-from logmoji.logger.emoji.types import EmojiSetConfig
-from logmoji.setup import reset, setup_telemetry
+
+if TYPE_CHECKING:
+    from logmoji.logger.config import LLMConfig, LoggingConfig, OTelConfig, TelemetryConfig
+    from logmoji.logger.core import Logger, get_logger
+    from logmoji.logger.emoji.types import EmojiSetConfig
+    from logmoji.setup import reset, setup_telemetry
+
+# The logging core is imported on first use of one of these names, not by
+# ``import logmoji``: a library that only imports logmoji pays for structlog alone.
+_LAZY = {
+    "EmojiSetConfig": "logmoji.logger.emoji.types",
+    "LLMConfig": "logmoji.logger.config",
+    "Logger": "logmoji.logger.core",
+    "LoggingConfig": "logmoji.logger.config",
+    "OTelConfig": "logmoji.logger.config",
+    "TelemetryConfig": "logmoji.logger.config",
+    "get_logger": "logmoji.logger.core",
+    "reset": "logmoji.setup",
+    "setup_telemetry": "logmoji.setup",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'logmoji' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(module), name)
+    globals()[name] = value  # later lookups find it directly
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __version__ = "0.1.0"
 

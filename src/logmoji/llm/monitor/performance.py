@@ -45,6 +45,8 @@ OTHER_MODEL = "__other__"
 """The model name requests are counted under once ``max_models`` models are known."""
 
 _P99 = 0.99
+_INF = math.inf
+_floor = math.floor
 
 _Event = tuple[str, str, dict[str, Any]]
 
@@ -160,9 +162,15 @@ class PerformanceMonitor:
         """
         if not isinstance(model, str) or not model:
             raise ValueError(f"model must be a non-empty string, got {model!r}")
-        duration = _check_ms("duration_ms", duration_ms)
+        # The common case, a float in range, skips the checking function's call.
+        if type(duration_ms) is float and 0.0 <= duration_ms < _INF:
+            duration = duration_ms
+        else:
+            duration = _check_ms("duration_ms", duration_ms)
         ttft = None if ttft_ms is None else _check_ms("ttft_ms", ttft_ms)
-        self._write(self._record(model, duration, bool(success), ttft))
+        events = self._record(model, duration, success is True or bool(success), ttft)
+        if events:
+            self._write(events)
 
     def observe(self, record: CallRecord) -> None:
         """Record a finished instrumented call; skip it with a warning if its times are bad.
@@ -188,7 +196,9 @@ class PerformanceMonitor:
                 "invalid_latency", model=str(getattr(record, "model", None)), reason=str(exc)
             )
             return
-        self._write(self._record(model, duration, success, ttft))
+        events = self._record(model, duration, success, ttft)
+        if events:
+            self._write(events)
 
     def snapshot(self, model: str | None = None, *, window: bool = False) -> Snapshot:
         """Return the statistics of ``model`` (``None``: all models combined).
@@ -202,11 +212,36 @@ class PerformanceMonitor:
                 states = list(self._models.values())
             else:
                 states = [self._models[model]] if model in self._models else []
+            if len(states) == 1:
+                state = states[0]
+                state.advance(self._slice_id(now))
+                return state.snapshot(model, window=window)
             latency, ttft, errors = DDSketch(), DDSketch(), 0
             for state in states:
                 state.advance(self._slice_id(now))
-                errors += state.collect(latency, ttft, window=window)
+                one_latency, one_ttft, one_errors = state.sketches(window=window)
+                latency.merge(one_latency)
+                ttft.merge(one_ttft)
+                errors += one_errors
         return Snapshot.of(model, latency, ttft, errors)
+
+    def quantile(self, q: float, model: str, *, window: bool = False) -> float | None:
+        """Return one latency quantile (``0 <= q <= 1``) of ``model``, or ``None`` when empty.
+
+        The same value as ``snapshot(model, window=window).quantile(q)``, without
+        building a snapshot: a few microseconds however many requests were seen.
+
+        Raises:
+            ValueError: if ``q`` is not between 0 and 1.
+        """
+        if not 0.0 <= q <= 1.0:
+            raise ValueError(f"quantiles are between 0 and 1, got {q!r}")
+        with self._lock:
+            state = self._models.get(model)
+            if state is None:
+                return None
+            state.advance(self._slice_id(self._clock()))
+            return state.quantile(q, window=window)
 
     def models(self) -> tuple[str, ...]:
         """Return the names of the models seen so far, in order of first request."""
@@ -257,23 +292,20 @@ class PerformanceMonitor:
             state = self._models.get(model)
             if state is None:
                 model, state = self._state(model, now, events)
-            slice_id = math.floor(now / self._slice_seconds)
+            slice_id = _floor(now / self._slice_seconds)
             if slice_id > state.head:
                 state.advance(slice_id)
-            current = state.current
-            current.latency.add(duration)
+            state.latency.add(duration)
             if ttft is not None:
-                if current.ttft is None:
-                    current.ttft = DDSketch()
-                current.ttft.add(ttft)
+                state.ttft_series().add(ttft)
             count = state.window_count = state.window_count + 1
             state.window_sum += duration
             if not success:
-                current.errors += 1
+                state.errors[state.slot] += 1
                 state.window_errors += 1
             p99_limit = self.p99_threshold_ms
             if p99_limit is not None and duration > p99_limit:
-                current.over_p99 += 1
+                state.over_p99[state.slot] += 1
                 state.window_over += 1
             if count >= self.min_requests_for_alerts:
                 # Cross-multiplied comparisons: no division on the common, unchanged path.
@@ -312,7 +344,7 @@ class PerformanceMonitor:
 
     @staticmethod
     def _p99_event(model: str, state: ModelWindow, limit: float) -> _Event:
-        p99 = state.window_snapshot(model).p99_ms
+        p99 = state.quantile(_P99, window=True)
         fields = {"model": model, "p99_latency_ms": _round(p99), "threshold_ms": limit}
         return _alert_event("high_p99_latency", state.p99_alert, fields, state)
 
@@ -325,10 +357,10 @@ class PerformanceMonitor:
     def _metrics_event(self, model: str, state: ModelWindow, now: float) -> _Event:
         state.pending = 0
         state.last_emit = now
-        snap = state.window_snapshot(model)
+        snap = state.snapshot(model, window=True)
         fields: dict[str, Any] = {
             "model": model,
-            "request_count": state.retired_latency.count + state.window_count,
+            "request_count": state.latency.retired_count + state.window_count,
             "window_request_count": snap.count,
             "window_seconds": self.window_seconds,
             "avg_latency_ms": _round(snap.avg_ms),
