@@ -10,11 +10,11 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
-from logmoji.llm.sketch import DDSketch
 
 from logmoji.exceptions import ConfigurationError
 from logmoji.llm._record import CallObserver, CallRecord
 from logmoji.llm.monitor import OTHER_MODEL, PerformanceMonitor, Snapshot
+from logmoji.llm.monitor.sketch import DDSketch
 from logmoji.testing import capture_logs
 
 SLACK = 1e-9  # see tests/test_sketch.py: rounding at bucket boundaries

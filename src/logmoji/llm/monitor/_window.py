@@ -12,7 +12,7 @@ requests as after a billion. Running window totals (count, sum, errors,
 requests over the p99 threshold) are kept beside the ring, so alerts cost a
 few comparisons per request.
 
-Bucket keys are those of :class:`~logmoji.llm.sketch.DDSketch` with the
+Bucket keys are those of :class:`~logmoji.llm.monitor.sketch.DDSketch` with the
 default ``alpha``, so snapshots are exactly the sketches of the same values.
 At most ``max_buckets`` consecutive keys are kept, counted down from the
 highest key the series has ever seen: lower keys are folded into the lowest
