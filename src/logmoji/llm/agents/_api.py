@@ -32,11 +32,10 @@ from contextvars import Token
 from types import TracebackType
 from typing import Any, ParamSpec, Self, TypeVar, cast
 
-from structlog.contextvars import bind_contextvars, reset_contextvars
-
 from logmoji.llm._defaults import llm_settings
 from logmoji.llm._runs import RunState, RunTotals, current_run
 from logmoji.llm.agents._tracking import Tracked, error_fields, safely
+from logmoji.logger.context import bind_contextvars, reset_contextvars
 from logmoji.logger.core import Logger, get_logger
 
 __all__ = ["AgentRun", "ToolExecution", "agent_run", "track_tool"]
