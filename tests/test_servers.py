@@ -98,10 +98,15 @@ class TestOverHTTP:
             max_retries=0,
             http_client=openai.DefaultHttpxClient(verify=TLS),
         )
+        expected = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
         instrument(client, observers=[CostTracker()])
         with capture_logs() as logs:
             result = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
         client.close()
+        # The caller's result is the SDK's: the same answer as without logmoji (ids aside).
+        assert result.model_dump(
+            exclude={"id", "created", "system_fingerprint"}
+        ) == expected.model_dump(exclude={"id", "created", "system_fingerprint"})
         started, end = llm_events(logs)[0], _ending(logs)
         assert fake.requests[-1].path == "/openai/deployments/gpt-4o-mini/chat/completions"
         assert started["provider"] == end["provider"] == "azure.ai.openai"
