@@ -189,19 +189,21 @@ class Series:
         if rank == 0:
             return low
         done, current = (self.window_done if window else self.done), self.current
+        # Buckets outside the min's and the max's are empty: the walks start at those.
+        bottom, top = self._span(low, high)
         # The answer is bucket j, the lowest whose running count (zeros included) passes rank.
         if rank < count // 2:
             running = zeros
             if running > rank:
                 return min(max(0.0, low), high)
-            for index in range(self.size):
+            for index in range(bottom, top + 1):
                 running += done[index] + current[index]
                 if running > rank:
                     break
         else:
             above = count - 1 - rank  # values that may lie above the answer's bucket
             running = 0
-            for index in range(self.size - 1, -1, -1):
+            for index in range(top, bottom - 1, -1):
                 running += done[index] + current[index]
                 if running > above:
                     break
@@ -210,18 +212,28 @@ class Series:
         value = _PROTOTYPE.bucket_value(self.offset + index)
         return min(max(value, low), high)
 
+    def _span(self, low: float, high: float) -> tuple[int, int]:
+        """Return the array indexes of the buckets of ``low`` and ``high`` (all when no bucket)."""
+        if not high > 0.0:
+            return 0, -1
+        top = min(_PROTOTYPE.key(high) - self.offset, self.size - 1)
+        bottom = max(_PROTOTYPE.key(low) - self.offset, 0) if low > 0.0 else 0
+        return bottom, top
+
     def sketch(self, live: Sequence[int], *, window: bool) -> DDSketch:
         """Return a new DDSketch of the window (slots ``live``) or of all time."""
         count, zeros, low, high = self._stats(live, window=window)
         total = math.fsum(self.sums[slot] for slot in live)
         if not window:
             total += self.retired_sum
-        counts = list(map(add, self.window_done if window else self.done, self.current))
+        bottom, top = self._span(low, high)
+        done = self.window_done if window else self.done
+        counts = list(map(add, done[bottom : top + 1], self.current[bottom : top + 1]))
         first, last = _nonzero_range(counts)
         sketch = DDSketch()
         if first <= last:
             sketch._counts = counts[first : last + 1]
-            sketch._offset = self.offset + first
+            sketch._offset = self.offset + bottom + first
         sketch._zero_count = zeros
         sketch.count = count
         sketch.sum = total
