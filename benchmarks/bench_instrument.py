@@ -54,7 +54,8 @@ from logmoji.llm._defaults import default_observers
 from logmoji.llm._runs import RunState, current_run
 from logmoji.llm.agents import agent_run
 from logmoji.llm.instrumentation import instrument
-from logmoji.llm.instrumentation._call import Call, Outcome
+from logmoji.llm.instrumentation._call import Call
+from logmoji.llm.instrumentation._outcome import Outcome
 from logmoji.llm.instrumentation._runtime import Runtime, Settings
 from logmoji.llm.instrumentation.providers.openai import CHAT, ChatTracker
 from logmoji.llm.instrumentation.streams import _watch

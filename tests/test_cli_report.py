@@ -259,9 +259,10 @@ class TestProgress:
 class TestImportCost:
     def test_parser_does_not_load_the_report(self) -> None:
         """Building the command's parser loads neither the report package nor pretty."""
+        # Not 'html': structlog loads rich when it is installed, and rich's pygments loads html.
         code = (
             "import sys, logmoji.cli; logmoji.cli.build_parser();"
-            "print([m for m in ('logmoji.report', 'logmoji.pretty', 'gzip', 'csv', 'html')"
+            "print([m for m in ('logmoji.report', 'logmoji.pretty', 'gzip', 'csv')"
             " if m in sys.modules])"
         )
         result = subprocess.run(

@@ -17,7 +17,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from logmoji.llm._defaults import llm_settings, telemetry_observers
-from logmoji.llm.instrumentation._call import truncate
+from logmoji.llm.instrumentation._outcome import truncate
 from logmoji.llm.instrumentation.errors import classify_error
 from logmoji.logger.core import Logger
 

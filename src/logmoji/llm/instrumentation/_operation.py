@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from logmoji.llm.instrumentation._call import Call, Outcome, Prompt
+from logmoji.llm.instrumentation._call import Call
+from logmoji.llm.instrumentation._outcome import Outcome, Prompt
 from logmoji.llm.instrumentation.streams import StreamTracker
 from logmoji.llm.tokens import estimate_texts, iter_text
 

@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from logmoji.llm.instrumentation._call import Call, Outcome
+from logmoji.llm.instrumentation._call import Call
+from logmoji.llm.instrumentation._outcome import Outcome
 from logmoji.llm.instrumentation.streams import watch_stream
 
 if TYPE_CHECKING:

@@ -23,7 +23,8 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from logmoji.llm.instrumentation._call import Call, Outcome
+    from logmoji.llm.instrumentation._call import Call
+    from logmoji.llm.instrumentation._outcome import Outcome
 
 __all__ = ["StreamTracker", "watch_items", "watch_stream"]
 

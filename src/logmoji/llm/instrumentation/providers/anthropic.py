@@ -19,10 +19,11 @@ from typing import Any
 
 import orjson
 
-from logmoji.llm.instrumentation._call import Call, Outcome, Prompt, ToolCall
+from logmoji.llm.instrumentation._call import Call
 from logmoji.llm.instrumentation._content import messages_content
 from logmoji.llm.instrumentation._hooks import Routes, hook_client
 from logmoji.llm.instrumentation._operation import Operation, get_field, request_settings, summarize
+from logmoji.llm.instrumentation._outcome import Outcome, Prompt, ToolCall
 from logmoji.llm.instrumentation._patches import Patches
 from logmoji.llm.instrumentation._runtime import Runtime
 from logmoji.llm.instrumentation.streams import StreamTracker

@@ -28,8 +28,9 @@ from typing import Any
 
 import orjson
 
-from logmoji.llm.instrumentation._call import Call, Outcome, Prompt, ToolCall
+from logmoji.llm.instrumentation._call import Call
 from logmoji.llm.instrumentation._operation import Operation, get_field, summarize
+from logmoji.llm.instrumentation._outcome import Outcome, Prompt, ToolCall
 from logmoji.llm.instrumentation._patches import Patches
 from logmoji.llm.instrumentation._runtime import Runtime
 from logmoji.llm.instrumentation.providers._google_hooks import hook_api_client

@@ -27,8 +27,9 @@ import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from logmoji.llm.instrumentation._call import Call, Outcome, current
+from logmoji.llm.instrumentation._call import Call, current
 from logmoji.llm.instrumentation._operation import get_field
+from logmoji.llm.instrumentation._outcome import Outcome
 from logmoji.llm.instrumentation._servers import Server, describe_url
 from logmoji.llm.instrumentation.providers.openai import CHAT, EMBEDDINGS, ChatTracker
 

@@ -17,10 +17,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from logmoji.llm.instrumentation._call import Call, Outcome, Prompt, ToolCall
+from logmoji.llm.instrumentation._call import Call
 from logmoji.llm.instrumentation._content import chat_content, responses_content
 from logmoji.llm.instrumentation._hooks import Routes, hook_client
 from logmoji.llm.instrumentation._operation import Operation, get_field, request_settings, summarize
+from logmoji.llm.instrumentation._outcome import Outcome, Prompt, ToolCall
 from logmoji.llm.instrumentation._patches import Patches
 from logmoji.llm.instrumentation._runtime import Runtime
 from logmoji.llm.instrumentation.streams import StreamTracker
