@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import socket
+import sys
 import threading
 import time
 import zlib
@@ -182,6 +183,15 @@ class _Store:
         return predicate()
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """Say nothing of a client that left before its reply (a timed-out exporter, on purpose)."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], BrokenPipeError | ConnectionResetError):
+            return
+        super().handle_error(request, client_address)
+
+
 class OTLPReceiver(_Store):
     """An OTLP/HTTP (protobuf) receiver on an ephemeral port of 127.0.0.1.
 
@@ -227,7 +237,7 @@ class OTLPReceiver(_Store):
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # keep the test output clean
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _QuietServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
