@@ -13,12 +13,12 @@ import contextlib
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 
 from logmoji.llm._defaults import llm_settings, telemetry_observers
 from logmoji.llm.instrumentation._outcome import truncate
 from logmoji.llm.instrumentation.errors import classify_error
+from logmoji.llm.lifecycle import _AlsoAsync
 from logmoji.logger.core import Logger
 
 __all__ = ["Tracked", "TrackedSpan", "error_fields", "safely"]
@@ -71,7 +71,7 @@ def error_fields(exc: Exception, log: Logger) -> dict[str, object]:
     return fields
 
 
-class Tracked:
+class Tracked(_AlsoAsync):
     """Log a start and one ending safely, time the body, and hold its spans."""
 
     def __init__(self, log: Logger) -> None:
@@ -115,25 +115,3 @@ class Tracked:
                 span.detach()
             with safely(self._log, "agent_span"):
                 span.end(fields, failed=failed)
-
-    def __enter__(self) -> Self:
-        raise NotImplementedError
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        raise NotImplementedError
-
-    async def __aenter__(self) -> Self:
-        return self.__enter__()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.__exit__(exc_type, exc, tb)
