@@ -82,6 +82,28 @@ def fake() -> Iterator[FakeLLMProvider]:
         yield provider
 
 
+def _azure(fake: FakeLLMProvider) -> openai.AzureOpenAI:
+    """An Azure client whose endpoint is the fake provider."""
+    return openai.AzureOpenAI(
+        azure_endpoint=fake.base_url,
+        api_key="k",
+        api_version="2024-10-21",
+        max_retries=0,
+        http_client=openai.DefaultHttpxClient(verify=TLS),
+    )
+
+
+def _async_azure(fake: FakeLLMProvider) -> openai.AsyncAzureOpenAI:
+    """An async Azure client whose endpoint is the fake provider."""
+    return openai.AsyncAzureOpenAI(
+        azure_endpoint=fake.base_url,
+        api_key="k",
+        api_version="2024-10-21",
+        max_retries=0,
+        http_client=openai.DefaultAsyncHttpxClient(verify=TLS),
+    )
+
+
 def _ending(logs: list[dict[str, Any]]) -> dict[str, Any]:
     return llm_events(logs)[-1]
 
@@ -91,13 +113,7 @@ class TestOverHTTP:
 
     def test_azure(self, fake: FakeLLMProvider) -> None:
         """An Azure deployment is logged as Azure, priced from Azure's list, with its address."""
-        client = openai.AzureOpenAI(
-            azure_endpoint=fake.base_url,
-            api_key="k",
-            api_version="2024-10-21",
-            max_retries=0,
-            http_client=openai.DefaultHttpxClient(verify=TLS),
-        )
+        client = _azure(fake)
         expected = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
         instrument(client, observers=[CostTracker()])
         with capture_logs() as logs:
@@ -117,13 +133,7 @@ class TestOverHTTP:
 
     def test_azure_stream_tools_fault(self, fake: FakeLLMProvider) -> None:
         """Azure streams, tool calls and failures are logged as Azure, with the server's usage."""
-        client = openai.AzureOpenAI(
-            azure_endpoint=fake.base_url,
-            api_key="k",
-            api_version="2024-10-21",
-            max_retries=0,
-            http_client=openai.DefaultHttpxClient(verify=TLS),
-        )
+        client = _azure(fake)
         instrument(client, observers=[CostTracker()])
         tools = [{"type": "function", "function": {"name": "lookup", "parameters": {}}}]
         with capture_logs() as logs:
@@ -163,13 +173,7 @@ class TestOverHTTP:
 
     async def test_azure_async(self, fake: FakeLLMProvider) -> None:
         """An ``AsyncAzureOpenAI`` client is Azure too."""
-        client = openai.AsyncAzureOpenAI(
-            azure_endpoint=fake.base_url,
-            api_key="k",
-            api_version="2024-10-21",
-            max_retries=0,
-            http_client=openai.DefaultAsyncHttpxClient(verify=TLS),
-        )
+        client = _async_azure(fake)
         instrument(client, observers=[CostTracker()])
         with capture_logs() as logs:
             result = await client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)  # type: ignore[arg-type]
