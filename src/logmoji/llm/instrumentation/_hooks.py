@@ -96,11 +96,14 @@ class _Request:
 
 
 def _begin(
-    rt: Runtime, found: tuple[Operation, Mapping[str, Any]], args: tuple[Any, ...], kwargs: Any
+    rt: Runtime,
+    found: tuple[Operation, Mapping[str, Any]],
+    options: Any,
+    args: tuple[Any, ...],
+    kwargs: Any,
 ) -> _Request | None:
     """Start the call and decide what to send; ``None`` if logmoji failed (send it bare)."""
     op, body = found
-    options = _options(args, kwargs)
     try:
         raw = _raw_kind(options)
         stream = kwargs.get("stream") is True or body.get("stream") is True
@@ -144,10 +147,11 @@ def _sync_request(rt: Runtime, routes: Routes, send: Callable[..., Any]) -> Call
     def request(*args: Any, **kwargs: Any) -> Any:
         if current.get() is not None:  # sent by a call logged already (LiteLLM's): not twice
             return send(*args, **kwargs)
-        found = _route(routes, _options(args, kwargs))
+        options = _options(args, kwargs)
+        found = _route(routes, options)
         if found is None:
             return send(*args, **kwargs)
-        started = _begin(rt, found, args, kwargs)
+        started = _begin(rt, found, options, args, kwargs)
         if started is None:
             return send(*args, **kwargs)
         call = started.call
@@ -171,10 +175,11 @@ def _async_request(
     async def request(*args: Any, **kwargs: Any) -> Any:
         if current.get() is not None:  # sent by a call logged already (LiteLLM's): not twice
             return await send(*args, **kwargs)
-        found = _route(routes, _options(args, kwargs))
+        options = _options(args, kwargs)
+        found = _route(routes, options)
         if found is None:
             return await send(*args, **kwargs)
-        started = _begin(rt, found, args, kwargs)
+        started = _begin(rt, found, options, args, kwargs)
         if started is None:
             return await send(*args, **kwargs)
         call = started.call
