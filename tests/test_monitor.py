@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
 import math
+import pickle
 import random
 import threading
 from fractions import Fraction
@@ -166,6 +169,105 @@ class TestQuantilesAgainstExactValues:
         assert monitor.quantile(0.99, "never") is None
         with pytest.raises(ValueError, match="between 0 and 1"):
             monitor.quantile(1.5, "never")
+
+
+SUMMARY_FIELDS = (
+    "model",
+    "count",
+    "errors",
+    "error_rate_percent",
+    "avg_ms",
+    "p50_ms",
+    "p95_ms",
+    "p99_ms",
+    "ttft_p50_ms",
+    "ttft_p95_ms",
+    "ttft_p99_ms",
+)
+
+
+def fed(seed: int, *, ttft: bool) -> PerformanceMonitor:
+    """Return a monitor fed a few thousand lognormal requests over ten minutes."""
+    rng = random.Random(seed)
+    clock = FakeClock()
+    monitor = quiet(clock, window_seconds=120.0)
+    for drawn in lognormal(rng.randrange(1, 5000), seed=seed):
+        clock.advance(rng.expovariate(10.0))
+        value = 0.0 if rng.random() < 0.01 else drawn
+        monitor.record_request("m", value, rng.random() > 0.1, ttft_ms=value / 7 if ttft else None)
+    return monitor
+
+
+class TestDeferredSnapshot:
+    @pytest.mark.parametrize("seed", range(4))
+    @pytest.mark.parametrize("window", [False, True])
+    def test_fields_read_in_any_order_equal_the_eager_snapshot(
+        self, seed: int, *, window: bool
+    ) -> None:
+        """Each field of a monitor's snapshot equals Snapshot.of its sketches, read in any order."""
+        monitor = fed(seed, ttft=seed % 2 == 0)
+        order = list(SUMMARY_FIELDS)
+        random.Random(seed).shuffle(order)
+        lazy, other = monitor.snapshot("m", window=window), monitor.snapshot("m", window=window)
+        values = {name: getattr(lazy, name) for name in order}  # fields before the sketches
+        eager = Snapshot.of("m", other.latency.copy(), other.ttft.copy(), other.errors)
+        assert values == {name: getattr(eager, name) for name in order}
+        assert (lazy.latency, lazy.ttft) == (eager.latency, eager.ttft)
+        assert other == eager == lazy
+        assert repr(other) == repr(eager)
+        assert hash(other) == hash(eager)
+        assert other.to_dict() == eager.to_dict()
+
+    def test_dataclass_functions_copies_and_pickles_see_every_value(self) -> None:
+        """asdict, replace, copy and pickle of an unread snapshot give the computed values."""
+        monitor = fed(11, ttft=True)
+        eager = Snapshot.of("m", *monitor._models["m"].sketches(window=False))
+        assert dataclasses.asdict(monitor.snapshot("m"))["p99_ms"] == eager.p99_ms
+        assert dataclasses.replace(monitor.snapshot("m"), model="x").p95_ms == eager.p95_ms
+        assert copy.copy(monitor.snapshot("m")) == eager
+        assert pickle.loads(pickle.dumps(monitor.snapshot("m"))) == eager
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            monitor.snapshot("m").p99_ms = 1.0  # type: ignore[misc]
+
+    def test_quantile_is_the_same_before_and_after_the_sketch_is_built(self) -> None:
+        """snapshot.quantile() walks the counts, or asks the sketch once built: the same values."""
+        monitor = fed(12, ttft=False)
+        snap = monitor.snapshot("m")
+        qs = [i / 200 for i in range(201)]
+        walked = [snap.quantile(q) for q in qs]
+        assert walked == [snap.latency.quantile(q) for q in qs] == [snap.quantile(q) for q in qs]
+        with pytest.raises(ValueError, match="between 0 and 1"):
+            monitor.snapshot("m").quantile(-0.1)
+
+    @pytest.mark.parametrize("q", [0.001, 0.1, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999])
+    def test_percentiles_within_one_percent_of_exact_on_a_wide_distribution(self, q: float) -> None:
+        """Quantiles of 50k values over six decades, with zeros, are within 1% of the exact ones."""
+        rng = random.Random(21)
+        values = [0.0 if rng.random() < 0.005 else 10 ** rng.uniform(-2, 4) for _ in range(50_000)]
+        monitor = quiet()
+        for value in values:
+            monitor.record_request("m", value)
+        ordered = sorted(values)
+        for got in (monitor.snapshot("m").quantile(q), monitor.quantile(q, "m")):
+            assert got is not None
+            assert abs(got - exact(ordered, q)) <= 0.01 * exact(ordered, q) + SLACK
+
+    def test_requests_at_slice_edges_fall_in_the_slice_of_their_time(self) -> None:
+        """Requests just before, at and after each slice's first instant count in that slice."""
+        clock = FakeClock(0.0)
+        monitor = quiet(clock, window_seconds=0.7)  # slices of 0.07 s: edges are inexact floats
+        slice_seconds = monitor.window_seconds / 10
+        times = []
+        for k in range(1, 60):
+            edge = k * slice_seconds
+            times += [math.nextafter(edge, -math.inf), edge, math.nextafter(edge, math.inf)]
+        for now in times:
+            clock.now = now
+            monitor.record_request("m", now + 1.0)
+            head = math.floor(now / slice_seconds)
+            expected = [t for t in times if head - 10 < math.floor(t / slice_seconds) <= head]
+            expected = [t for t in expected if t <= now]
+            assert monitor.snapshot("m", window=True).count == len(expected), now
 
 
 class TestSnapshotMerge:

@@ -2,7 +2,9 @@
 
 * ``performance``: :class:`PerformanceMonitor`, the observer that records each call;
 * ``sketch``: :class:`DDSketch`, quantiles within 1% relative error;
-* ``_window``, ``_snapshot``: the sliding window and the merged statistics.
+* ``_window``, ``_series``, ``_counts``: the sliding window, its bucket counts
+  and their copies;
+* ``_snapshot``: the statistics of a moment, computed when first read.
 """
 
 from logmoji.llm.monitor._snapshot import Snapshot

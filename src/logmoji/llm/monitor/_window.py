@@ -1,24 +1,12 @@
-"""Per-model state of :class:`~logmoji.llm.monitor.PerformanceMonitor`: a sliding window.
+"""Per-model state of :class:`~logmoji.llm.monitor.PerformanceMonitor`: :class:`ModelWindow`.
 
-The window is a ring of :data:`SLICES` slices, each holding the counts of
-``window_seconds / SLICES`` seconds. Each measure of a model (latency, time to
-first token) is a :class:`Series`: the DDSketch bucket counts of every slice,
-of the whole window and of all time, in arrays that share one key range, so a
-request is three array increments at one index. When a slice falls out of
-the window its counts are taken off the window's and the slice is reused: the
-window's counts are always ready, and a quantile is one walk over one array,
-not a merge of ten sketches. A model costs the same memory after a thousand
-requests as after a billion. Running window totals (count, sum, errors,
-requests over the p99 threshold) are kept beside the ring, so alerts cost a
-few comparisons per request.
-
-Bucket keys are those of :class:`~logmoji.llm.monitor.sketch.DDSketch` with the
-default ``alpha``, so snapshots are exactly the sketches of the same values.
-At most ``max_buckets`` consecutive keys are kept, counted down from the
-highest key the series has ever seen: lower keys are folded into the lowest
-kept one, as DDSketch folds. For all time that is DDSketch's own rule; the
-window folds by the same all-time key, which matters only for the lowest
-quantiles of values spanning more than 17 decades.
+A model's window is a ring of :data:`~logmoji.llm.monitor._series.SLICES`
+slices, each holding the requests of ``window_seconds / SLICES`` seconds; its
+measures (latency, time to first token) are
+:class:`~logmoji.llm.monitor._series.Series` over that ring. Running window
+totals (count, sum, errors, requests over the p99 threshold) are kept beside
+the ring, so alerts cost a few comparisons per request, and the time at which
+the current slice ends, so a request that falls in it compares one number.
 
 Not thread-safe by itself: the monitor's lock guards every call.
 """
@@ -26,292 +14,15 @@ Not thread-safe by itself: the monitor's lock guards every call.
 from __future__ import annotations
 
 import math
-from array import array
-from collections.abc import Sequence
-from itertools import compress
-from operator import add, sub
 
+from logmoji.llm.monitor._series import SLICES, Series
 from logmoji.llm.monitor._snapshot import Snapshot
 from logmoji.llm.monitor.sketch import DDSketch
 
-__all__ = ["SLICES", "ModelWindow", "Series"]
+__all__ = ["ModelWindow"]
 
-SLICES = 10
 _NO_SLICE = -(1 << 62)
 _INF = math.inf
-_PROTOTYPE = DDSketch()  # the bucket mapping every series uses
-_MULTIPLIER = _PROTOTYPE._multiplier
-MAX_BUCKETS = _PROTOTYPE.max_buckets
-_log, _ceil = math.log, math.ceil
-# A slice counts in 4 bytes a bucket; one that reaches 2**32 in a bucket is widened.
-_SLICE_CODE, _WIDE_CODE = "I", "q"
-
-
-def _zeros(code: str, size: int) -> array[int]:
-    return array(code, bytes(array(code).itemsize * size))
-
-
-class Series:
-    """The bucket counts of one measure of one model: per slice, over the window, all time.
-
-    A request is counted once, in the current slice (``current``, ring slot
-    ``slot``). When that slice stops being current its counts are added to
-    ``done`` (every slice but the current one, all time) and ``window_done``
-    (the window's slices but the current one); when a slice leaves the window
-    they are taken off ``window_done``. So the window's counts are
-    ``window_done + current`` and all time's ``done + current``, both ready
-    whenever asked. Statistics of each slice (count, zeros, sum, min, max) are
-    kept in lists by slot, those of the current slice in ``now_*`` attributes
-    until it changes; those of retired slices are folded into ``retired_*``.
-    """
-
-    __slots__ = (
-        "counts",
-        "current",
-        "done",
-        "maxs",
-        "mins",
-        "now_count",
-        "now_max",
-        "now_min",
-        "now_sum",
-        "offset",
-        "retired_count",
-        "retired_max",
-        "retired_min",
-        "retired_sum",
-        "retired_zeros",
-        "size",
-        "slices",
-        "slot",
-        "sums",
-        "window_done",
-        "zeros",
-    )
-
-    def __init__(self, slot: int) -> None:
-        self.slot = slot
-        self.offset = self.size = 0
-        self.done: array[int] = array(_WIDE_CODE)
-        self.window_done: array[int] = array(_WIDE_CODE)
-        self.slices: list[array[int]] = [array(_SLICE_CODE) for _ in range(SLICES)]
-        self.current = self.slices[slot]
-        self.now_count = 0
-        self.now_sum = 0.0
-        self.now_min, self.now_max = _INF, -_INF
-        self.counts = [0] * SLICES
-        self.zeros = [0] * SLICES
-        self.sums = [0.0] * SLICES
-        self.mins = [_INF] * SLICES
-        self.maxs = [-_INF] * SLICES
-        self.retired_count = self.retired_zeros = 0
-        self.retired_sum = 0.0
-        self.retired_min, self.retired_max = _INF, -_INF
-
-    def add(self, value: float) -> None:
-        """Count ``value`` (finite, non-negative: the caller checked) in the current slice."""
-        if value > 0.0:
-            index = _ceil(_log(value) * _MULTIPLIER) - self.offset
-            if 0 <= index < self.size:
-                try:
-                    self.current[index] += 1
-                except OverflowError:  # 2**32 in one bucket of one slice: widen it
-                    self.current = self.slices[self.slot] = array(_WIDE_CODE, self.current)
-                    self.current[index] += 1
-            else:
-                self._add_key(index + self.offset)
-        else:
-            self.zeros[self.slot] += 1
-        self.now_count += 1
-        self.now_sum += value
-        # Plain comparisons: min() and max() calls cost more on this hot path.
-        if value < self.now_min:  # noqa: PLR1730
-            self.now_min = value
-        if value > self.now_max:  # noqa: PLR1730
-            self.now_max = value
-
-    def flush(self) -> None:
-        """Move the current slice's statistics into the lists by slot."""
-        count = self.now_count
-        if count:
-            slot = self.slot
-            self.counts[slot] += count
-            self.sums[slot] += self.now_sum
-            self.mins[slot] = min(self.mins[slot], self.now_min)
-            self.maxs[slot] = max(self.maxs[slot], self.now_max)
-            self.now_count, self.now_sum = 0, 0.0
-            self.now_min, self.now_max = _INF, -_INF
-
-    def move_to(self, slot: int) -> None:
-        """Count in slice ``slot`` from now on; the current slice joins ``done`` counts."""
-        self.flush()
-        if self.counts[self.slot] > self.zeros[self.slot]:
-            self.done = array(_WIDE_CODE, map(add, self.done, self.current))
-            self.window_done = array(_WIDE_CODE, map(add, self.window_done, self.current))
-        self.slot = slot
-        self.current = self.slices[slot]
-
-    def retire(self, slot: int) -> None:
-        """Move slice ``slot``'s counts out of the window into the all-time totals; empty it."""
-        self.flush()
-        count = self.counts[slot]
-        if not count:
-            return
-        counts = self.slices[slot]
-        if count > self.zeros[slot]:
-            if slot == self.slot:  # still current: never added to the done counts
-                self.done = array(_WIDE_CODE, map(add, self.done, counts))
-            else:
-                self.window_done = array(_WIDE_CODE, map(sub, self.window_done, counts))
-            self.slices[slot] = _zeros(_SLICE_CODE, self.size)
-            if slot == self.slot:
-                self.current = self.slices[slot]
-        self.retired_count += count
-        self.retired_zeros += self.zeros[slot]
-        self.retired_sum += self.sums[slot]
-        self.retired_min = min(self.retired_min, self.mins[slot])
-        self.retired_max = max(self.retired_max, self.maxs[slot])
-        self.counts[slot] = self.zeros[slot] = 0
-        self.sums[slot] = 0.0
-        self.mins[slot], self.maxs[slot] = _INF, -_INF
-
-    def quantile(self, q: float, live: Sequence[int], *, window: bool) -> float | None:
-        """Return the ``q``-quantile of the window (slots ``live``) or of all time.
-
-        The same answer as :meth:`DDSketch.quantile` of the same values; the
-        walk starts at the nearer end of the arrays, so a high quantile visits
-        only the top buckets.
-        """
-        count, zeros, low, high = self._stats(live, window=window)
-        if not count:
-            return None
-        rank = int(q * (count - 1))
-        if rank == 0:
-            return low
-        done, current = (self.window_done if window else self.done), self.current
-        # Buckets outside the min's and the max's are empty: the walks start at those.
-        bottom, top = self._span(low, high)
-        # The answer is bucket j, the lowest whose running count (zeros included) passes rank.
-        if rank < count // 2:
-            running = zeros
-            if running > rank:
-                return min(max(0.0, low), high)
-            for index in range(bottom, top + 1):
-                running += done[index] + current[index]
-                if running > rank:
-                    break
-        else:
-            above = count - 1 - rank  # values that may lie above the answer's bucket
-            running = 0
-            for index in range(top, bottom - 1, -1):
-                running += done[index] + current[index]
-                if running > above:
-                    break
-            else:
-                return min(max(0.0, low), high)  # every bucket was passed: a zero
-        value = _PROTOTYPE.bucket_value(self.offset + index)
-        return min(max(value, low), high)
-
-    def _span(self, low: float, high: float) -> tuple[int, int]:
-        """Return the array indexes of the buckets of ``low`` and ``high`` (all when no bucket)."""
-        if not high > 0.0:
-            return 0, -1
-        top = min(_PROTOTYPE.key(high) - self.offset, self.size - 1)
-        bottom = max(_PROTOTYPE.key(low) - self.offset, 0) if low > 0.0 else 0
-        return bottom, top
-
-    def sketch(self, live: Sequence[int], *, window: bool) -> DDSketch:
-        """Return a new DDSketch of the window (slots ``live``) or of all time."""
-        count, zeros, low, high = self._stats(live, window=window)
-        total = math.fsum(self.sums[slot] for slot in live)
-        if not window:
-            total += self.retired_sum
-        bottom, top = self._span(low, high)
-        done = self.window_done if window else self.done
-        counts = list(map(add, done[bottom : top + 1], self.current[bottom : top + 1]))
-        first, last = _nonzero_range(counts)
-        sketch = DDSketch()
-        if first <= last:
-            sketch._counts = counts[first : last + 1]
-            sketch._offset = self.offset + bottom + first
-        sketch._zero_count = zeros
-        sketch.count = count
-        sketch.sum = total
-        if count:
-            sketch.min, sketch.max = low, high
-        return sketch
-
-    def _stats(self, live: Sequence[int], *, window: bool) -> tuple[int, int, float, float]:
-        """Return the count, zero count, min and max of the window or of all time."""
-        self.flush()
-        counts, zero_counts, mins, maxs = self.counts, self.zeros, self.mins, self.maxs
-        count = zeros = 0
-        low, high = _INF, -_INF
-        for slot in live:
-            count += counts[slot]
-            zeros += zero_counts[slot]
-            low = min(low, mins[slot])
-            high = max(high, maxs[slot])
-        if not window:
-            count += self.retired_count
-            zeros += self.retired_zeros
-            low, high = min(low, self.retired_min), max(high, self.retired_max)
-        return count, zeros, low, high
-
-    def _add_key(self, key: int) -> None:
-        """Count a value of bucket ``key``, which lies outside the arrays: refit them first."""
-        # The top bucket is the maximum's, as in DDSketch: folding never touches it.
-        highest = max(self.retired_max, self.now_max, *self.maxs)
-        top = max(key, _PROTOTYPE.key(highest)) if highest > 0.0 else key
-        floor = top - MAX_BUCKETS + 1
-        if self.size:
-            low, high = self.offset, self.offset + self.size - 1
-            # Room to spare in the direction of growth: ever new keys refit rarely.
-            spare = max(self.size // 2, 16)
-            if key < low:
-                low = key - spare
-            if key > high:
-                high = key + spare
-        else:
-            low, high = key - 16, key + 16
-        low = max(low, floor)
-        high = max(min(high, low + MAX_BUCKETS - 1), low)
-        if (low, high - low + 1) != (self.offset, self.size):
-            self._refit(low, high - low + 1)
-        index = key - self.offset
-        self.current[max(index, 0)] += 1  # below the floor: folded into the lowest bucket
-
-    def _refit(self, offset: int, size: int) -> None:
-        """Move every array to keys ``offset .. offset + size - 1``, folding lower keys."""
-        old = self.offset
-        self.done = _moved(self.done, old, offset, size)
-        self.window_done = _moved(self.window_done, old, offset, size)
-        self.slices = [_moved(s, old, offset, size) for s in self.slices]
-        self.current = self.slices[self.slot]
-        self.offset, self.size = offset, size
-
-
-def _moved(counts: array[int], old: int, offset: int, size: int) -> array[int]:
-    """Return ``counts`` (from key ``old``) placed from key ``offset`` in ``size`` buckets."""
-    into = _zeros(counts.typecode, size)
-    start = old - offset
-    folded = 0
-    if start < 0:  # keys below the new floor fold into its lowest bucket
-        folded = sum(counts[:-start])
-        counts = counts[-start:]
-        start = 0
-    counts = counts[: size - start]  # only empty spare room can lie past the end
-    into[start : start + len(counts)] = counts
-    into[0] += folded
-    return into
-
-
-def _nonzero_range(counts: list[int]) -> tuple[int, int]:
-    """Return the first and last indexes of non-zero counts (first > last when none)."""
-    size = len(counts)
-    first = next(compress(range(size), counts), size)
-    last = next(compress(range(size - 1, -1, -1), reversed(counts)), -1)
-    return first, last
 
 
 class ModelWindow:
@@ -325,10 +36,12 @@ class ModelWindow:
         "ids",
         "last_emit",
         "latency",
+        "next_at",
         "over_p99",
         "p99_alert",
         "pending",
         "retired_errors",
+        "slice_seconds",
         "slot",
         "ttft",
         "window_count",
@@ -337,7 +50,7 @@ class ModelWindow:
         "window_sum",
     )
 
-    def __init__(self, now: float) -> None:
+    def __init__(self, now: float, slice_seconds: float) -> None:
         self.latency = Series(0)
         self.ttft: Series | None = None
         self.ids = [_NO_SLICE] * SLICES
@@ -346,6 +59,8 @@ class ModelWindow:
         self.slot = 0
         self.retired_errors = 0
         self.head = _NO_SLICE
+        self.slice_seconds = slice_seconds
+        self.next_at = -_INF  # the first request starts a slice
         self.window_count = 0
         self.window_errors = 0
         self.window_sum = 0.0
@@ -360,15 +75,20 @@ class ModelWindow:
             self.ttft = Series(self.slot)
         return self.ttft
 
-    def live(self) -> list[int]:
-        """Return the ring slots inside the window ending at ``head``."""
-        floor = self.head - SLICES
-        return [slot for slot, id_ in enumerate(self.ids) if id_ > floor]
-
-    def advance(self, slice_id: int) -> None:
-        """Move the window's end to ``slice_id``, retiring slices that fall out of it."""
+    def move(self, now: float) -> None:
+        """Move the window's end to the slice of ``now`` (seconds), if that is a later one."""
+        slice_id = math.floor(now / self.slice_seconds)
         if slice_id <= self.head:
             return  # same slice, or a clock that stepped back: keep counting in the newest
+        self._advance(slice_id)
+        # The first time of the next slice, rounded down: requests before it need no move.
+        edge = (slice_id + 1) * self.slice_seconds
+        while math.floor(edge / self.slice_seconds) > slice_id:
+            edge = math.nextafter(edge, -_INF)
+        self.next_at = edge
+
+    def _advance(self, slice_id: int) -> None:
+        """Make ``slice_id`` (later than ``head``) current, retiring slices that fall out."""
         self.head = slice_id
         ids = self.ids
         for slot in range(SLICES):
@@ -383,28 +103,33 @@ class ModelWindow:
         self.latency.move_to(slot)
         if self.ttft is not None:
             self.ttft.move_to(slot)
-        # Recomputing from the live slices keeps the float sum from drifting.
-        live = self.live()
+        # Slots outside the window were emptied above, so the window's totals are every
+        # slot's; recomputing them keeps the float sum from drifting.
         self.latency.flush()
-        self.window_count = sum(self.latency.counts[s] for s in live)
-        self.window_sum = math.fsum(self.latency.sums[s] for s in live)
-        self.window_errors = sum(self.errors[s] for s in live)
-        self.window_over = sum(self.over_p99[s] for s in live)
+        self.window_count = sum(self.latency.counts)
+        self.window_sum = math.fsum(self.latency.sums)
+        self.window_errors = sum(self.errors)
+        self.window_over = sum(self.over_p99)
 
     def quantile(self, q: float, *, window: bool) -> float | None:
         """Return one latency quantile of the window or of all time, without a snapshot."""
-        return self.latency.quantile(q, self.live(), window=window)
+        return self.latency.copy(window=window).quantile(q)
 
     def sketches(self, *, window: bool) -> tuple[DDSketch, DDSketch, int]:
         """Return new latency and TTFT sketches of the window or all time, and the error count."""
-        live = self.live()
-        latency = self.latency.sketch(live, window=window)
-        ttft = DDSketch() if self.ttft is None else self.ttft.sketch(live, window=window)
-        errors = sum(self.errors[s] for s in live)
-        if not window:
-            errors += self.retired_errors
-        return latency, ttft, errors
+        latency = self.latency.copy(window=window).sketch()
+        ttft = DDSketch() if self.ttft is None else self.ttft.copy(window=window).sketch()
+        return latency, ttft, self._errors(window=window)
 
     def snapshot(self, model: str | None, *, window: bool) -> Snapshot:
-        """Return the snapshot of the window ending at ``head``, or of all time."""
-        return Snapshot.of(model, *self.sketches(window=window))
+        """Return the snapshot of the window ending at ``head``, or of all time.
+
+        Its percentiles and sketches are computed from copied counts when first read.
+        """
+        latency = self.latency.copy(window=window)
+        ttft = None if self.ttft is None else self.ttft.copy(window=window)
+        return Snapshot.deferred(model, latency, ttft, self._errors(window=window))
+
+    def _errors(self, *, window: bool) -> int:
+        errors = sum(self.errors)  # slots outside the window hold none
+        return errors if window else errors + self.retired_errors

@@ -34,8 +34,9 @@ from typing import Any
 
 from logmoji.exceptions import ConfigurationError
 from logmoji.llm._record import CallRecord
+from logmoji.llm.monitor._series import SLICES
 from logmoji.llm.monitor._snapshot import Snapshot
-from logmoji.llm.monitor._window import SLICES, ModelWindow
+from logmoji.llm.monitor._window import ModelWindow
 from logmoji.llm.monitor.sketch import DDSketch
 from logmoji.logger.core import Logger, get_logger
 
@@ -46,7 +47,6 @@ OTHER_MODEL = "__other__"
 
 _P99 = 0.99
 _INF = math.inf
-_floor = math.floor
 
 _Event = tuple[str, str, dict[str, Any]]
 
@@ -214,11 +214,11 @@ class PerformanceMonitor:
                 states = [self._models[model]] if model in self._models else []
             if len(states) == 1:
                 state = states[0]
-                state.advance(self._slice_id(now))
+                state.move(now)
                 return state.snapshot(model, window=window)
             latency, ttft, errors = DDSketch(), DDSketch(), 0
             for state in states:
-                state.advance(self._slice_id(now))
+                state.move(now)
                 one_latency, one_ttft, one_errors = state.sketches(window=window)
                 latency.merge(one_latency)
                 ttft.merge(one_ttft)
@@ -240,7 +240,7 @@ class PerformanceMonitor:
             state = self._models.get(model)
             if state is None:
                 return None
-            state.advance(self._slice_id(self._clock()))
+            state.move(self._clock())
             return state.quantile(q, window=window)
 
     def models(self) -> tuple[str, ...]:
@@ -258,13 +258,10 @@ class PerformanceMonitor:
                 state = self._models.get(name)
                 if state is None:
                     continue
-                state.advance(self._slice_id(now))
+                state.move(now)
                 if state.window_count:
                     events.append(self._metrics_event(name, state, now))
         self._write(events)
-
-    def _slice_id(self, now: float) -> int:
-        return math.floor(now / self._slice_seconds)
 
     def _state(self, model: str, now: float, events: list[_Event]) -> tuple[str, ModelWindow]:
         state = self._models.get(model)
@@ -280,21 +277,25 @@ class PerformanceMonitor:
                     )
                 )
             return self._state(OTHER_MODEL, now, events)
-        state = self._models[model] = ModelWindow(now)
+        state = self._models[model] = ModelWindow(now, self._slice_seconds)
         return model, state
 
     def _record(
         self, model: str, duration: float, success: bool, ttft: float | None
-    ) -> list[_Event]:
-        events: list[_Event] = []
-        with self._lock:
+    ) -> list[_Event] | None:
+        """Count one request; return the events to log, or ``None`` (the common case)."""
+        events: list[_Event] | None = None
+        lock = self._lock
+        # acquire/release rather than a with-block: this is the hot path, and it is cheaper.
+        lock.acquire()
+        try:
             now = self._clock()
             state = self._models.get(model)
             if state is None:
+                events = []
                 model, state = self._state(model, now, events)
-            slice_id = _floor(now / self._slice_seconds)
-            if slice_id > state.head:
-                state.advance(slice_id)
+            if now >= state.next_at:
+                state.move(now)
             state.latency.add(duration)
             if ttft is not None:
                 state.ttft_series().add(ttft)
@@ -312,7 +313,7 @@ class PerformanceMonitor:
                 limit = self.latency_threshold_ms
                 if limit is not None and (state.window_sum > limit * count) != state.avg_alert:
                     state.avg_alert = not state.avg_alert
-                    events.append(self._avg_event(model, state, limit))
+                    events = [*(events or ()), self._avg_event(model, state, limit)]
                 # The exact p99 (rank floor(0.99 * (n - 1))) is above the limit exactly when
                 # at least n - rank requests are, so one comparison per request tells.
                 if (
@@ -320,20 +321,22 @@ class PerformanceMonitor:
                     and (state.window_over >= count - int(_P99 * (count - 1))) != state.p99_alert
                 ):
                     state.p99_alert = not state.p99_alert
-                    events.append(self._p99_event(model, state, p99_limit))
+                    events = [*(events or ()), self._p99_event(model, state, p99_limit)]
                 limit = self.error_rate_threshold_percent
                 if (
                     limit is not None
                     and (100.0 * state.window_errors > limit * count) != state.error_alert
                 ):
                     state.error_alert = not state.error_alert
-                    events.append(self._error_event(model, state, limit))
+                    events = [*(events or ()), self._error_event(model, state, limit)]
             state.pending += 1
             every_n, every_t = self.emit_every_requests, self.emit_every_seconds
             if (every_n is not None and state.pending >= every_n) or (
                 every_t is not None and now - state.last_emit >= every_t
             ):
-                events.append(self._metrics_event(model, state, now))
+                events = [*(events or ()), self._metrics_event(model, state, now)]
+        finally:
+            lock.release()
         return events
 
     @staticmethod
