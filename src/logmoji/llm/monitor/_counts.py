@@ -4,22 +4,24 @@ A :class:`~logmoji.llm.monitor._series.Series` hands these out under the
 monitor's lock: two arrays copied over the buckets between the minimum's and
 the maximum's (a copy of a few hundred machine integers), whose sum bucket by
 bucket is the sketch's counts. A quantile walks them without the lock and
-without building a :class:`~logmoji.llm.monitor.sketch.DDSketch`, in C
-(``itertools`` over the arrays), from the nearer end: a p99 visits only the top
-buckets. :meth:`Counts.sketch` builds the sketch when one is asked for.
+without building a :class:`~logmoji.llm.monitor.sketch.DDSketch`, from the top,
+block by block (``sum()`` of array slices, in C): a p99 adds up the top
+buckets in a few blocks and walks one of them. :meth:`Counts.sketch` builds the
+sketch when one is asked for.
 """
 
 from __future__ import annotations
 
 from array import array
-from itertools import accumulate, compress, count, repeat
-from operator import add, lt
+from operator import add
 
 from logmoji.llm.monitor.sketch import DDSketch, _nonzero_range
 
 __all__ = ["Counts"]
 
 _PROTOTYPE = DDSketch()  # the bucket mapping every series uses
+# Buckets added up at a time by a walk: sum() over a slice costs about what two steps do.
+_BLOCK = 32
 
 
 class Counts:
@@ -67,22 +69,9 @@ class Counts:
         low, high = self.low, self.high
         if rank == 0:
             return low
-        done, current = self.done, self.current
-        # The answer is the lowest bucket whose running count (zeros included) passes rank.
-        if rank < total // 2:
-            passed = rank - self.zeros  # what the buckets must pass once the zeros are counted
-            if passed < 0:
-                return min(max(0.0, low), high)
-            running = accumulate(map(add, done, current))
-            index = next(compress(count(), map(lt, repeat(passed), running)))
-        else:
-            # From the top: the first bucket whose running count passes the values above rank.
-            above = total - 1 - rank
-            running = accumulate(map(add, reversed(done), reversed(current)))
-            found = next(compress(count(len(done) - 1, -1), map(lt, repeat(above), running)), None)
-            if found is None:
-                return min(max(0.0, low), high)  # every bucket was passed: a zero
-            index = found
+        index = _highest_passing(self.done, self.current, total - 1 - rank)
+        if index is None:
+            return min(max(0.0, low), high)  # every bucket was passed: a zero
         value = _PROTOTYPE.bucket_value(self.offset + index)
         return min(max(value, low), high)
 
@@ -100,3 +89,26 @@ class Counts:
         if self.count:
             sketch.min, sketch.max = self.low, self.high
         return sketch
+
+
+def _highest_passing(done: array[int], current: array[int], above: int) -> int | None:
+    """Return the highest index where the counts from the top, it included, exceed ``above``.
+
+    That bucket holds the value of rank ``count - 1 - above``: the lowest bucket
+    whose running count from the bottom (zeros included) passes that rank.
+    ``None`` when the buckets hold no more than ``above`` values: the answer is
+    a zero. Blocks of buckets are added up by ``sum()`` over array slices, in
+    C; only the block that holds the answer is walked bucket by bucket.
+    """
+    running, top = 0, len(done)
+    while top > 0:
+        bottom = top - _BLOCK if top > _BLOCK else 0
+        block = sum(done[bottom:top]) + sum(current[bottom:top])
+        if running + block > above:
+            for index in range(top - 1, bottom - 1, -1):
+                running += done[index] + current[index]
+                if running > above:
+                    return index
+        running += block
+        top = bottom
+    return None
