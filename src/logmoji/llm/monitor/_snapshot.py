@@ -41,7 +41,9 @@ class Snapshot(_Deferred):
     percentiles when no call reported a time to first token). The sketches
     are kept so snapshots from several processes can be merged with
     :meth:`merge`, exactly as if one monitor had seen every request; they are
-    private copies, so do not change them.
+    private copies, so do not change them. A monitor's snapshot of one model
+    computes each percentile and sketch when first read, from a private copy
+    of its counts: the values :meth:`of` would give.
     """
 
     model: str | None
