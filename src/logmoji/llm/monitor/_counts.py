@@ -20,7 +20,7 @@ from logmoji.llm.monitor.sketch import DDSketch, _nonzero_range
 __all__ = ["Counts"]
 
 _PROTOTYPE = DDSketch()  # the bucket mapping every series uses
-# Buckets added up at a time by a walk: sum() over a slice costs about what two steps do.
+# Buckets added up at a time by a walk: sum() over a slice costs what a few steps do.
 _BLOCK = 32
 
 
