@@ -22,7 +22,6 @@ import orjson
 
 from logmoji.report._calls import (
     CALL_SUFFIXES,
-    Outcome,
     call_outcome,
     error_category,
     infer_provider,
@@ -40,6 +39,8 @@ _SECOND = len("2026-11-27T10:22:33")
 #: for a short log's timeline, bounded for a long one (which is shown per minute).
 MAX_SECONDS = 3600
 _SUFFIXES = tuple(suffix.encode() for suffix in CALL_SUFFIXES)
+#: What an agent run's ending is to the loop (see ``_kind``): not a call, the runs view's.
+_RUN = "run"
 
 
 def canonical_timestamp(value: object) -> str | None:
@@ -119,6 +120,15 @@ class Group:
         self.tps = array("d", sorted(self.tps))
 
 
+def _kind(name: bytes) -> str | None:
+    """Return how the event ``name`` ends: an outcome, ``_RUN``, or ``None`` (no call ending)."""
+    if not name.endswith(_SUFFIXES):
+        return None
+    if name.startswith(RUN_PREFIX):
+        return _RUN
+    return call_outcome(name.decode("utf-8", "replace"))
+
+
 def _hashable(value: object) -> object:
     if isinstance(value, dict | list):
         return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
@@ -170,7 +180,7 @@ class Accumulator:
         # None once more than MAX_SECONDS seconds had calls.
         self.per_second: dict[str, int] | None = {}
         self.failed_per_second: dict[str, int] | None = {}
-        self._names: dict[bytes, tuple[Outcome | None, bool]] = {}
+        self._names: dict[bytes, tuple[str | None, bool]] = {}
         self.runs = RunsAccumulator(("agent",) if by == DEFAULT_GROUP_BY else by)
 
     # One flat loop on purpose: a helper call per line would cost a tenth of the time.
@@ -198,28 +208,28 @@ class Accumulator:
                 else:
                     blank += 1
                 continue
-            opening = line.find(b'"', at + 8, at + 10)
-            if opening < 0:  # the event is not a string: not a call
-                other += 1
-                continue
-            closing = line.find(b'"', opening + 1)
+            # The name's opening quote follows the colon, or one byte later ('"event": "').
+            at += 8
+            if line[at : at + 1] != b'"':
+                at += 1
+                if line[at : at + 1] != b'"':  # the event is not a string: not a call
+                    other += 1
+                    continue
+            closing = line.find(b'"', at + 1)
             if closing < 0:  # the line ends inside the event name: cut short
                 skipped += 1
                 continue
-            if not line.endswith(_SUFFIXES, 0, closing):
-                other += 1
-                continue
-            name = line[opening + 1 : closing]
-            if name.startswith(RUN_PREFIX):  # an agent run's ending: the runs view's
-                self.runs.feed(line)
-                other += 1
-                continue
+            name = line[at + 1 : closing]
             try:
                 outcome, proven = names[name]
             except KeyError:
-                outcome, proven = call_outcome(name.decode("utf-8", "replace")), False
+                outcome, proven = _kind(name), False
                 if len(names) < 4096:
                     names[name] = outcome, proven
+            if outcome is _RUN:  # an agent run's ending: the runs view's
+                self.runs.feed(line)
+                other += 1
+                continue
             # Until an event name is seen with a model, look for one before parsing.
             if outcome is None or (not proven and b'"model"' not in line):
                 other += 1
