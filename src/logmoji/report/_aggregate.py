@@ -190,6 +190,7 @@ class Accumulator:
         groups = self.groups
         failed_per_minute = self.failed_per_minute
         since, until = self.since, self.until
+        windowed = since is not None or until is not None
         default_by = self.by == DEFAULT_GROUP_BY
         key_of = _key_function(self.by)
         names = self._names
@@ -251,8 +252,9 @@ class Accumulator:
             ts = d.get("timestamp")
             if type(ts) is not str or len(ts) != _CANONICAL_LENGTH or ts[-1] != "Z":
                 ts = canonical_timestamp(ts)
-            if (since is not None and (ts is None or ts < since)) or (
-                until is not None and (ts is None or ts >= until)
+            if windowed and (
+                (since is not None and (ts is None or ts < since))
+                or (until is not None and (ts is None or ts >= until))
             ):
                 outside += 1
                 continue
@@ -273,7 +275,8 @@ class Accumulator:
             if group is None:
                 group = groups[key] = Group()
             group.requests += 1
-            if outcome != "succeeded":
+            succeeded = outcome == "succeeded"
+            if not succeeded:
                 if outcome == "failed":
                     group.failed += 1
                     error, error_type = d.get("error"), d.get("error_type")
@@ -314,20 +317,20 @@ class Accumulator:
             group.output += output
             # A finished call that says nothing of its usage (a raw response never
             # read, a hand-written event without counts) is not a call of 0 tokens.
-            if outcome == "succeeded" and (not known or d.get("usage_known") is False):
+            if succeeded and (not known or d.get("usage_known") is False):
                 group.unknown += 1
             value = d.get("cached_tokens")
-            if type(value) is int:
+            if value and type(value) is int:  # mostly 0: nothing to add
                 group.cached += value
             value = d.get("reasoning_tokens")
-            if type(value) is int:
+            if value and type(value) is int:  # mostly 0: nothing to add
                 group.reasoning += value
             value = d.get("cost_usd")
             if type(value) is float or type(value) is int:
                 group.cost += value
                 group.priced += 1
             value = d.get("retries")
-            if type(value) is int:
+            if value and type(value) is int:  # mostly 0: nothing to add
                 group.retries += value
             duration = d.get("duration_ms")
             if type(duration) is float or type(duration) is int:
@@ -335,15 +338,15 @@ class Accumulator:
             else:
                 duration = None
             value = d.get("ttft_ms")
-            if type(value) is float or type(value) is int:
+            if value is not None and (type(value) is float or type(value) is int):
                 group.ttft.append(value)
             value = d.get("tokens_per_second")
-            if type(value) is float or type(value) is int:
+            if value is not None and (type(value) is float or type(value) is int):
                 group.tps.append(value)
-            elif outcome == "succeeded" and output > 0 and duration is not None and duration > 0:
+            elif succeeded and output > 0 and duration is not None and duration > 0:
                 group.tps.append(round(output * 1000.0 / duration, 2))
             if ts is not None:
-                if not ts.startswith(second):
+                if ts[:_SECOND] != second:  # ts is canonical: a slice beats startswith
                     self._count_second(second, in_second)
                     second, in_second = ts[:_SECOND], 0
                 in_second += 1
