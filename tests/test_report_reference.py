@@ -19,8 +19,8 @@ import orjson
 import pytest
 
 from logmoji.report import Distribution, call_outcome, error_category, summarize
-from logmoji.report._aggregate import canonical_timestamp
 from logmoji.report._calls import infer_provider
+from logmoji.report._when import canonical_timestamp
 
 DATA = Path(__file__).parent / "data"
 BENCHMARKS = Path(__file__).parent.parent / "benchmarks"

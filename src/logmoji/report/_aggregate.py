@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -27,6 +26,7 @@ from logmoji.report._calls import (
     infer_provider,
 )
 from logmoji.report._runs import RUN_PREFIX, RunsAccumulator
+from logmoji.report._when import canonical_timestamp
 
 __all__ = ["DEFAULT_GROUP_BY", "Accumulator", "Group", "canonical_timestamp"]
 
@@ -41,26 +41,6 @@ MAX_SECONDS = 3600
 _SUFFIXES = tuple(suffix.encode() for suffix in CALL_SUFFIXES)
 #: What an agent run's ending is to the loop (see ``_kind``): not a call, the runs view's.
 _RUN = "run"
-
-
-def canonical_timestamp(value: object) -> str | None:
-    """Return ``value`` as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (UTC), or ``None`` if it is no time.
-
-    Accepts ISO 8601 text (naive means UTC, like logmoji's own timestamps) and
-    seconds since the epoch (structlog's ``TimeStamper(fmt=None)``).
-    """
-    try:
-        if isinstance(value, str):
-            moment = datetime.fromisoformat(value)
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=UTC)
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            moment = datetime.fromtimestamp(value, UTC)
-        else:
-            return None
-        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    except (ValueError, OverflowError, OSError):  # not a time, or out of datetime's range
-        return None
 
 
 class Group:
