@@ -15,19 +15,18 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
 from logmoji.report._calls import (
     CALL_SUFFIXES,
-    Outcome,
     call_outcome,
     error_category,
     infer_provider,
 )
 from logmoji.report._runs import RUN_PREFIX, RunsAccumulator
+from logmoji.report._when import canonical_timestamp
 
 __all__ = ["DEFAULT_GROUP_BY", "Accumulator", "Group", "canonical_timestamp"]
 
@@ -40,26 +39,8 @@ _SECOND = len("2026-11-27T10:22:33")
 #: for a short log's timeline, bounded for a long one (which is shown per minute).
 MAX_SECONDS = 3600
 _SUFFIXES = tuple(suffix.encode() for suffix in CALL_SUFFIXES)
-
-
-def canonical_timestamp(value: object) -> str | None:
-    """Return ``value`` as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (UTC), or ``None`` if it is no time.
-
-    Accepts ISO 8601 text (naive means UTC, like logmoji's own timestamps) and
-    seconds since the epoch (structlog's ``TimeStamper(fmt=None)``).
-    """
-    try:
-        if isinstance(value, str):
-            moment = datetime.fromisoformat(value)
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=UTC)
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            moment = datetime.fromtimestamp(value, UTC)
-        else:
-            return None
-        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    except (ValueError, OverflowError, OSError):  # not a time, or out of datetime's range
-        return None
+#: What an agent run's ending is to the loop (see ``_kind``): not a call, the runs view's.
+_RUN = "run"
 
 
 class Group:
@@ -119,6 +100,15 @@ class Group:
         self.tps = array("d", sorted(self.tps))
 
 
+def _kind(name: bytes) -> str | None:
+    """Return how the event ``name`` ends: an outcome, ``_RUN``, or ``None`` (no call ending)."""
+    if not name.endswith(_SUFFIXES):
+        return None
+    if name.startswith(RUN_PREFIX):
+        return _RUN
+    return call_outcome(name.decode("utf-8", "replace"))
+
+
 def _hashable(value: object) -> object:
     if isinstance(value, dict | list):
         return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
@@ -170,7 +160,7 @@ class Accumulator:
         # None once more than MAX_SECONDS seconds had calls.
         self.per_second: dict[str, int] | None = {}
         self.failed_per_second: dict[str, int] | None = {}
-        self._names: dict[bytes, tuple[Outcome | None, bool]] = {}
+        self._names: dict[bytes, tuple[str | None, bool]] = {}
         self.runs = RunsAccumulator(("agent",) if by == DEFAULT_GROUP_BY else by)
 
     # One flat loop on purpose: a helper call per line would cost a tenth of the time.
@@ -180,6 +170,7 @@ class Accumulator:
         groups = self.groups
         failed_per_minute = self.failed_per_minute
         since, until = self.since, self.until
+        windowed = since is not None or until is not None
         default_by = self.by == DEFAULT_GROUP_BY
         key_of = _key_function(self.by)
         names = self._names
@@ -198,28 +189,28 @@ class Accumulator:
                 else:
                     blank += 1
                 continue
-            opening = line.find(b'"', at + 8, at + 10)
-            if opening < 0:  # the event is not a string: not a call
-                other += 1
-                continue
-            closing = line.find(b'"', opening + 1)
+            # The name's opening quote follows the colon, or one byte later ('"event": "').
+            at += 8
+            if line[at : at + 1] != b'"':
+                at += 1
+                if line[at : at + 1] != b'"':  # the event is not a string: not a call
+                    other += 1
+                    continue
+            closing = line.find(b'"', at + 1)
             if closing < 0:  # the line ends inside the event name: cut short
                 skipped += 1
                 continue
-            if not line.endswith(_SUFFIXES, 0, closing):
-                other += 1
-                continue
-            name = line[opening + 1 : closing]
-            if name.startswith(RUN_PREFIX):  # an agent run's ending: the runs view's
-                self.runs.feed(line)
-                other += 1
-                continue
+            name = line[at + 1 : closing]
             try:
                 outcome, proven = names[name]
             except KeyError:
-                outcome, proven = call_outcome(name.decode("utf-8", "replace")), False
+                outcome, proven = _kind(name), False
                 if len(names) < 4096:
                     names[name] = outcome, proven
+            if outcome is _RUN:  # an agent run's ending: the runs view's
+                self.runs.feed(line)
+                other += 1
+                continue
             # Until an event name is seen with a model, look for one before parsing.
             if outcome is None or (not proven and b'"model"' not in line):
                 other += 1
@@ -241,8 +232,9 @@ class Accumulator:
             ts = d.get("timestamp")
             if type(ts) is not str or len(ts) != _CANONICAL_LENGTH or ts[-1] != "Z":
                 ts = canonical_timestamp(ts)
-            if (since is not None and (ts is None or ts < since)) or (
-                until is not None and (ts is None or ts >= until)
+            if windowed and (
+                (since is not None and (ts is None or ts < since))
+                or (until is not None and (ts is None or ts >= until))
             ):
                 outside += 1
                 continue
@@ -263,7 +255,8 @@ class Accumulator:
             if group is None:
                 group = groups[key] = Group()
             group.requests += 1
-            if outcome != "succeeded":
+            succeeded = outcome == "succeeded"
+            if not succeeded:
                 if outcome == "failed":
                     group.failed += 1
                     error, error_type = d.get("error"), d.get("error_type")
@@ -304,20 +297,20 @@ class Accumulator:
             group.output += output
             # A finished call that says nothing of its usage (a raw response never
             # read, a hand-written event without counts) is not a call of 0 tokens.
-            if outcome == "succeeded" and (not known or d.get("usage_known") is False):
+            if succeeded and (not known or d.get("usage_known") is False):
                 group.unknown += 1
             value = d.get("cached_tokens")
-            if type(value) is int:
+            if value and type(value) is int:  # mostly 0: nothing to add
                 group.cached += value
             value = d.get("reasoning_tokens")
-            if type(value) is int:
+            if value and type(value) is int:  # mostly 0: nothing to add
                 group.reasoning += value
             value = d.get("cost_usd")
             if type(value) is float or type(value) is int:
                 group.cost += value
                 group.priced += 1
             value = d.get("retries")
-            if type(value) is int:
+            if value and type(value) is int:  # mostly 0: nothing to add
                 group.retries += value
             duration = d.get("duration_ms")
             if type(duration) is float or type(duration) is int:
@@ -325,15 +318,15 @@ class Accumulator:
             else:
                 duration = None
             value = d.get("ttft_ms")
-            if type(value) is float or type(value) is int:
+            if value is not None and (type(value) is float or type(value) is int):
                 group.ttft.append(value)
             value = d.get("tokens_per_second")
-            if type(value) is float or type(value) is int:
+            if value is not None and (type(value) is float or type(value) is int):
                 group.tps.append(value)
-            elif outcome == "succeeded" and output > 0 and duration is not None and duration > 0:
+            elif succeeded and output > 0 and duration is not None and duration > 0:
                 group.tps.append(round(output * 1000.0 / duration, 2))
             if ts is not None:
-                if not ts.startswith(second):
+                if ts[:_SECOND] != second:  # ts is canonical: a slice beats startswith
                     self._count_second(second, in_second)
                     second, in_second = ts[:_SECOND], 0
                 in_second += 1

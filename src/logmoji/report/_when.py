@@ -1,11 +1,11 @@
-"""Read the times ``--since`` and ``--until`` accept: ISO dates and times, or ``30m`` ago."""
+"""Read times: what ``--since`` and ``--until`` accept (ISO, or ``30m`` ago), and log timestamps."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
 
-__all__ = ["parse_when"]
+__all__ = ["canonical_timestamp", "parse_when"]
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|hr|d|w)", re.IGNORECASE)
 _UNIT_SECONDS = {
@@ -51,3 +51,23 @@ def parse_when(text: str, *, now: datetime | None = None) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+def canonical_timestamp(value: object) -> str | None:
+    """Return ``value`` as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (UTC), or ``None`` if it is no time.
+
+    Accepts ISO 8601 text (naive means UTC, like logmoji's own timestamps) and
+    seconds since the epoch (structlog's ``TimeStamper(fmt=None)``).
+    """
+    try:
+        if isinstance(value, str):
+            moment = datetime.fromisoformat(value)
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            moment = datetime.fromtimestamp(value, UTC)
+        else:
+            return None
+        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    except (ValueError, OverflowError, OSError):  # not a time, or out of datetime's range
+        return None
