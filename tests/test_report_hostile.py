@@ -169,3 +169,52 @@ def _is_number(cell: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+class TestOddTimesAndTies:
+    """Lines that are shaped right but say nothing sensible still give a report."""
+
+    @pytest.mark.parametrize(
+        "timestamp",
+        [
+            "~abcdefghijklmnopqrstuvwxyZ",
+            "2024-13-45T99:99:99.000000Z",
+            "2024-01-01T00:00:0x.000000Z",
+        ],
+    )
+    def test_timestamp_shaped_but_not_a_time(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str], timestamp: str
+    ) -> None:
+        """A 27-character text ending in Z that is no time counts as a call without a time."""
+        path = tmp_path / "odd.jsonl"
+        lines = [_line("gpt-4o", 5), _line("gpt-4o", 7, timestamp=timestamp)]
+        path.write_bytes(b"\n".join(lines) + b"\n")
+
+        for form in ((), ("--json",), ("--csv",)):
+            assert _run(capsys, str(path), *form)
+        _run(capsys, str(path), "--html", str(tmp_path / "page.html"))
+        report = orjson.loads(_run(capsys, str(path), "--json"))
+        assert report["lines"]["calls"] == 2
+        window = report["window"]
+        assert window["first"] == window["last"] == "2024-01-01T00:00:00.000000Z"
+
+    def test_runs_tied_on_cost_duration_and_id(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Run endings alike in cost, duration and run id (missing, say) are all listed."""
+        path = tmp_path / "runs.jsonl"
+        endings = [
+            {"event": "agent_run_completed", "agent": "a", "cost_usd": 0.5, "duration_ms": 9.0},
+            {"event": "agent_run_completed", "agent": "a", "cost_usd": 0.5, "duration_ms": 9.0},
+        ]
+        for i in range(28):  # unlike the two above in what the heap must never compare
+            endings.append({**endings[0], "model_calls": i, "conversation_id": f"c{i}"})
+        path.write_bytes(b"\n".join(map(orjson.dumps, endings)) + b"\n")
+
+        for workers in ("1", "2"):
+            for form in ((), ("--json",)):
+                assert _run(capsys, str(path), *form, "--workers", workers)
+            _run(capsys, str(path), "--html", str(tmp_path / "page.html"), "--workers", workers)
+        report = orjson.loads(_run(capsys, str(path), "--json"))
+        assert report["runs"]["groups"][0]["runs"] == 30
+        assert len(report["runs"]["most_expensive"]) == len(report["runs"]["slowest"]) > 1

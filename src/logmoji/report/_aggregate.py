@@ -230,7 +230,13 @@ class Accumulator:
             if not proven and name in names:
                 names[name] = outcome, True
             ts = d.get("timestamp")
-            if type(ts) is not str or len(ts) != _CANONICAL_LENGTH or ts[-1] != "Z":
+            if (
+                type(ts) is not str
+                or len(ts) != _CANONICAL_LENGTH
+                or ts[-1] != "Z"
+                # Shaped like logmoji's own: parsed once per second, as the second changes.
+                or (ts[:_SECOND] != second and canonical_timestamp(ts) != ts)
+            ):
                 ts = canonical_timestamp(ts)
             if windowed and (
                 (since is not None and (ts is None or ts < since))

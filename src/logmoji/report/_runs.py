@@ -142,8 +142,10 @@ class RunsAccumulator:
     def __init__(self, by: tuple[str, ...]) -> None:
         self.by = by
         self.groups: dict[tuple[object, ...], _Group] = {}
-        self.expensive: list[tuple[float, str, RunEntry]] = []
-        self.slow: list[tuple[float, str, RunEntry]] = []
+        # (value, run id, arrival, entry): the arrival number settles ties before the entry.
+        self.expensive: list[tuple[float, str, int, RunEntry]] = []
+        self.slow: list[tuple[float, str, int, RunEntry]] = []
+        self._arrivals = 0
 
     def feed(self, line: bytes) -> None:
         """Count one line whose event starts with ``agent_run_`` (other such lines are skipped)."""
@@ -180,10 +182,11 @@ class RunsAccumulator:
             model_calls=_int(d, "model_calls"),
             failed=failed,
         )
+        self._arrivals += 1
         if cost is not None:
-            _keep(self.expensive, (cost, entry.run_id, entry))
+            _keep(self.expensive, (cost, entry.run_id, self._arrivals, entry))
         if duration is not None:
-            _keep(self.slow, (duration, entry.run_id, entry))
+            _keep(self.slow, (duration, entry.run_id, self._arrivals, entry))
 
     def merge(self, other: RunsAccumulator) -> None:
         """Add ``other``'s runs to these."""
@@ -193,10 +196,13 @@ class RunsAccumulator:
                 self.groups[key] = group
             else:
                 mine.merge(group)
-        for item in other.expensive:
-            _keep(self.expensive, item)
-        for item in other.slow:
-            _keep(self.slow, item)
+        # Numbered again as they arrive here: the other's numbers may repeat these.
+        for value, run_id, _, entry in sorted(other.expensive):
+            self._arrivals += 1
+            _keep(self.expensive, (value, run_id, self._arrivals, entry))
+        for value, run_id, _, entry in sorted(other.slow):
+            self._arrivals += 1
+            _keep(self.slow, (value, run_id, self._arrivals, entry))
 
     def view(self) -> RunsView | None:
         """Return the runs view, or ``None`` when no run was logged."""
@@ -221,8 +227,8 @@ class RunsAccumulator:
         return RunsView(
             group_by=self.by,
             groups=tuple(summaries),
-            most_expensive=tuple(e for _, _, e in sorted(self.expensive, reverse=True)),
-            slowest=tuple(e for _, _, e in sorted(self.slow, reverse=True)),
+            most_expensive=tuple(item[-1] for item in sorted(self.expensive, reverse=True)),
+            slowest=tuple(item[-1] for item in sorted(self.slow, reverse=True)),
         )
 
 
@@ -232,11 +238,13 @@ def _hashable(value: object) -> object:
     return value
 
 
-def _keep(heap: list[tuple[float, str, RunEntry]], item: tuple[float, str, RunEntry]) -> None:
+def _keep(
+    heap: list[tuple[float, str, int, RunEntry]], item: tuple[float, str, int, RunEntry]
+) -> None:
     """Keep the ``_TOP`` largest items in ``heap`` (a min-heap)."""
     if len(heap) < _TOP:
         heapq.heappush(heap, item)
-    elif item[:2] > heap[0][:2]:
+    elif item[:3] > heap[0][:3]:
         heapq.heapreplace(heap, item)
 
 
