@@ -29,7 +29,7 @@ from typing import Any
 
 import orjson
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from logmoji import (
@@ -965,7 +965,10 @@ def _renderer(kind: str, max_value_chars: int) -> Any:
 
 
 class TestMaskedRenderer:
-    @settings(max_examples=400, deadline=None)
+    # mutmut runs the suite more than once in one process, each time with a new instance.
+    @settings(
+        max_examples=400, deadline=None, suppress_health_check=[HealthCheck.differing_executors]
+    )
     @given(
         fields=st.dictionaries(_texts, _values, max_size=5),
         name=_texts,
