@@ -25,6 +25,7 @@ from _sdk_calls import Spy, ending, llm_events, names, touched
 from logmoji.llm._record import CallRecord
 from logmoji.llm.instrumentation import instrument, instrument_anthropic
 from logmoji.llm.instrumentation.errors import classify_error
+from logmoji.llm.instrumentation.providers.anthropic import MESSAGES
 from logmoji.testing import capture_logs
 from logmoji.testing._fake_provider import FakeLLMProvider
 from logmoji.testing._fake_text import count_prompt_tokens
@@ -387,6 +388,34 @@ class TestContentAndRaw:
             f"system: Be brief.\nuser: {PROMPT}"
         )
         assert ending(logs)["response"] == text
+
+    @pytest.mark.parametrize("raw", [False, True], ids=["sdk-object", "raw-body"])
+    def test_capture_content_plain(self, client: anthropic.Anthropic, raw: bool) -> None:
+        """A plain reply, as the SDK's ``Message`` or the raw JSON body: model, id and text."""
+        instrument(client, capture_content=True)
+        with capture_logs() as logs:
+            if raw:
+                message = client.messages.with_raw_response.create(**KWARGS).parse()
+            else:
+                message = client.messages.create(**KWARGS)
+
+        last = ending(logs)
+        assert (last["response_model"], last["response_id"]) == (message.model, message.id)
+        text = "".join(block.text for block in message.content if block.type == "text")
+        assert last["response"] == text != ""
+
+    def test_blocks_without_text(self) -> None:
+        """A body's text blocks with no text add nothing; other blocks are not text."""
+        body = {
+            "content": [
+                {"type": "text", "text": None},
+                {"type": "text", "text": "tides"},
+                {"type": "thinking", "thinking": "hmm", "text": "not a reply"},
+            ],
+            "usage": {"input_tokens": 1, "output_tokens": 2},
+        }
+        assert MESSAGES.outcome(body, True).text == "tides"
+        assert MESSAGES.outcome({"usage": None}, True).text == ""
 
     def test_raw_response(self, client: anthropic.Anthropic) -> None:
         """``with_raw_response`` returns the raw response, logged with the server's usage."""
