@@ -366,6 +366,27 @@ class TestTrackRequestCost:
             "logger": "llm.costs",
         }
 
+    def test_cache_write_and_reasoning_fields(self) -> None:
+        """Cache writes and reasoning tokens are logged under their own names, when not 0."""
+        with capture_logs() as logs:
+            CostTracker().track_request_cost(
+                "claude-sonnet-4-5", 1000, 500, cache_write_tokens=100, reasoning_tokens=40
+            )
+        (event,) = logs.named("request_cost_calculated")
+        assert (event["cache_write_tokens"], event["reasoning_tokens"]) == (100, 40)
+        assert "cached_tokens" not in event
+
+    def test_provider_hint(self) -> None:
+        """The provider given prices a model only it lists, and is told when a model is unknown."""
+        tracker = CostTracker()
+        with capture_logs() as logs:
+            cost = tracker.track_request_cost(
+                "llama-3.3-70b-versatile", 1_000_000, 0, provider="groq"
+            )
+            assert tracker.track_request_cost("mystery-model-9000", 1, 1, provider="groq") is None
+        assert cost == tracker.price_for("llama-3.3-70b-versatile", "groq").input
+        assert logs.named("unknown_model_pricing")[0]["provider"] == "groq"
+
     def test_zero_tokens(self) -> None:
         """A call with no tokens costs 0 and the cost per token does not divide by zero."""
         with capture_logs() as logs:
@@ -389,6 +410,7 @@ class TestTrackRequestCost:
             assert events[0]["log_level"] == "warning"
             assert events[0]["emoji"] == "💰"
             assert events[0]["cost_usd"] == 1.476
+            assert events[0]["model"] == "claude-sonnet-4-5"
             assert events[0]["threshold_usd"] == 1.0
 
     def test_unknown_model(self) -> None:
@@ -420,6 +442,8 @@ class TestTrackRequestCost:
             (("gpt-4o", None, 5), {}, "prompt_tokens must be a whole number"),
             (("gpt-4o", 10, 5), {"cached_tokens": -2}, "cached_tokens must be at least 0"),
             (("gpt-4o", 10, 5), {"cached_tokens": 11}, "input_tokens must include them"),
+            (("gpt-4o", 10, 5), {"cache_write_tokens": -1}, "^cache_write_tokens must be at"),
+            (("gpt-4o", 10, 5), {"reasoning_tokens": -1}, "^reasoning_tokens must be at"),
             (("gpt-4o", 10, 5), {"reasoning_tokens": 6}, "output_tokens must include them"),
             (("", 10, 5), {}, "model must be a model name"),
             ((None, 10, 5), {}, "model must be a model name"),
@@ -446,8 +470,10 @@ class TestTrackRequestCost:
         assert first["average_cost_per_request"] == 0.5
         assert first["emoji"] == "💰"
         assert second["average_cost_per_request"] == 0.0
-        with pytest.raises(ValueError, match="request_count"):
+        with pytest.raises(ValueError, match=r"^request_count must be at least 0"):
             tracker.track_daily_usage("carol", Decimal("1"), -1)
+        with pytest.raises(ValueError, match=r"^total_cost must be a finite amount"):
+            tracker.track_daily_usage("carol", Decimal("-1"), 1)
 
 
 class TestObserve:
@@ -578,6 +604,10 @@ class TestUsage:
         assert alice["total_cost_usd"] == 0.015
         assert alice["average_cost_per_request"] == 0.0075
         assert alice["emoji"] == "💰"
+        assert "evicted" not in alice
+        assert (alice["priced_request_count"], alice["cached_tokens"]) == (2, 0)
+        assert (alice["input_tokens"], alice["output_tokens"]) == (2000, 1000)
+        assert alice["total_tokens"] == 3000
         assert total["scope"] == "total"
         assert total["user_id"] is None  # not the key bound around the call
 
