@@ -338,6 +338,39 @@ class TestStreamEnd:
         assert last["prompt_tokens"] == PROMPT_TOKENS
         assert last["tokens_streamed"] == 5
 
+    def test_raw_stream_closed_early(self, client: anthropic.Anthropic) -> None:
+        """Closed before ``message_delta``: the start's ids and input, the deltas counted."""
+        instrument(client)
+        events: list[Any] = []
+        with capture_logs() as logs:
+            with client.messages.create(**KWARGS, stream=True) as stream:
+                for event in stream:
+                    events.append(event)
+                    if sum(e.type == "content_block_delta" for e in events) == 5:
+                        break
+            gc.collect()
+
+        last = ending(logs)
+        start = events[0].message
+        assert (last["response_model"], last["response_id"]) == (start.model, start.id)
+        assert (last["prompt_tokens"], last["completion_tokens"]) == (start.usage.input_tokens, 5)
+        assert last["total_tokens"] == start.usage.input_tokens + 5
+        assert last["usage_estimated"] is True
+        assert "finish_reason" not in last
+
+    def test_never_read(self, client: anthropic.Anthropic) -> None:
+        """Closed before ``message_start``: the prompt as estimated, no ids, no reason."""
+        instrument(client)
+        with capture_logs() as logs:
+            client.messages.create(**KWARGS, stream=True).close()
+            gc.collect()
+
+        last = ending(logs)
+        estimate = logs.named("messages_request_started")[0]["estimated_prompt_tokens"]
+        assert (last["prompt_tokens"], last["total_tokens"]) == (estimate, estimate)
+        assert (last["completion_tokens"], last["usage_estimated"]) == (0, True)
+        assert not {"response_id", "response_model", "finish_reason"} & last.keys()
+
     def test_abandoned(self, client: anthropic.Anthropic) -> None:
         """A raw stream dropped unclosed is logged as cancelled once it is collected."""
         instrument(client)

@@ -296,6 +296,7 @@ class TestMatrix:
             assert len(items) == last["chunks"] - hidden
         else:
             usage = result.usage
+            assert last["response_id"] == result.id
             assert (
                 last["prompt_tokens"] == getattr(usage, "prompt_tokens", None) or usage.input_tokens
             )
@@ -359,6 +360,18 @@ class TestChatStreamUsage:
         assert (last["reasoning_tokens"], last["cached_tokens"]) == (reasoning, 3)
         assert last["completion_tokens"] == REPLY + reasoning
 
+    def test_ids_and_finish_reason(self, client: openai.OpenAI) -> None:
+        """A stream's id and model come from its chunks, its finish reason from the last choice."""
+        instrument(client)
+        with capture_logs() as logs:
+            items = list(client.chat.completions.create(**OPERATIONS["chat"], stream=True))
+
+        last = ending(logs)
+        assert (last["response_id"], last["response_model"]) == (items[0].id, items[0].model)
+        reasons = [item.choices[0].finish_reason for item in items]
+        assert reasons[-1] == last["finish_reason"] == "stop"
+        assert reasons.count(None) == len(items) - 1
+
     def test_progress(self, fake: FakeLLMProvider, client: openai.OpenAI) -> None:
         """``stream_progress`` is logged at debug every N streamed tokens."""
         instrument(client, progress_every=5)
@@ -389,6 +402,11 @@ class TestStreamEnd:
         last = ending(logs)
         assert (last["tokens_streamed"], last["reason"]) == (4, "closed")
         assert last["usage_estimated"] is True
+        # The prompt as estimated before the call, the reply as counted from its deltas.
+        estimate = logs.named("chat_request_started")[0]["estimated_prompt_tokens"]
+        assert (last["prompt_tokens"], last["completion_tokens"]) == (estimate, 4)
+        assert last["total_tokens"] == estimate + 4
+        assert "finish_reason" not in last  # the chunk saying why never came
 
     def test_abandoned(self, fake: FakeLLMProvider, client: openai.OpenAI) -> None:
         """A stream dropped without closing is logged as cancelled when it is collected."""
@@ -411,6 +429,9 @@ class TestStreamEnd:
             gc.collect()
 
         assert names(logs)[-2:] == ["stream_started", "stream_cancelled"]
+        last = ending(logs)
+        assert not {"response_id", "response_model", "finish_reason"} & last.keys()
+        assert (last["completion_tokens"], last["usage_estimated"]) == (0, True)
 
     def test_completed_then_closed(self, fake: FakeLLMProvider, client: openai.OpenAI) -> None:
         """Closing a finished stream adds nothing: one call, one ending."""

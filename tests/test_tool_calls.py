@@ -129,6 +129,20 @@ class TestChat:
         (last,) = endings(logs)
         assert last["tool_call_count"] == len(result.choices[0].message.tool_calls) == 2
 
+    def test_arguments_captured(self, oai: openai.OpenAI) -> None:
+        """With ``capture_content`` a plain reply's tool arguments are logged."""
+        instrument(oai, capture_content=True)
+        with capture_logs() as logs:
+            result = oai.chat.completions.create(
+                model="gpt-4o-mini", messages=ASK, tools=CHAT_TOOLS
+            )
+        (last,) = endings(logs)
+        call = result.choices[0].message.tool_calls[0]
+        assert last["tool_calls"] == [
+            {"name": call.function.name, "arguments": call.function.arguments}
+        ]
+        assert "city" in json.loads(call.function.arguments)
+
     def test_two_calls_streamed(self, oai: openai.OpenAI) -> None:
         """Parallel tool calls in a stream are kept apart by their index, in order."""
         instrument(oai, capture_content=True)
