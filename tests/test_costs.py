@@ -683,6 +683,15 @@ class TestBudgets:
         assert warnings[0]["spent_usd"] == 0.015
         assert warnings[0]["limit_usd"] == 0.01
         assert warnings[0]["period"] == "day"
+        assert warnings[0]["scope"] == "key"
+
+    def test_zero_soft_limit(self) -> None:
+        """A soft limit of 0 warns at the first priced call, with the limit given as 0."""
+        tracker = CostTracker(budgets=Budget(soft_limit_usd=Decimal(0)))
+        with capture_logs() as logs, bound_contextvars(user_id="alice"):
+            tracker.observe(record())
+        (warning,) = logs.named("budget_soft_limit_reached")
+        assert (warning["limit_usd"], warning["spent_usd"]) == (0.0, 0.0075)
 
     def test_hard_limit_refuses_until_the_next_day(self, clock: Clock) -> None:
         """Once the hard limit is spent before_call raises; a new day lets requests through."""
