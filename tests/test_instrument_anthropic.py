@@ -343,7 +343,8 @@ class TestStreamEnd:
         instrument(client)
         events: list[Any] = []
         with capture_logs() as logs:
-            with client.messages.create(**KWARGS, stream=True) as stream:
+            cached = {"x-fake-cached-tokens": "3"}
+            with client.messages.create(**KWARGS, stream=True, extra_headers=cached) as stream:
                 for event in stream:
                     events.append(event)
                     if sum(e.type == "content_block_delta" for e in events) == 5:
@@ -353,8 +354,9 @@ class TestStreamEnd:
         last = ending(logs)
         start = events[0].message
         assert (last["response_model"], last["response_id"]) == (start.model, start.id)
-        assert (last["prompt_tokens"], last["completion_tokens"]) == (start.usage.input_tokens, 5)
-        assert last["total_tokens"] == start.usage.input_tokens + 5
+        assert (last["input_tokens"], last["cached_tokens"]) == (start.usage.input_tokens, 3)
+        assert (last["prompt_tokens"], last["completion_tokens"]) == (PROMPT_TOKENS, 5)
+        assert last["total_tokens"] == PROMPT_TOKENS + 5
         assert last["usage_estimated"] is True
         assert "finish_reason" not in last
 
