@@ -10,6 +10,7 @@ import anthropic
 import httpx2
 import openai
 import pytest
+from google.genai import errors as genai_errors
 
 from logmoji.llm.instrumentation.errors import ErrorInfo, classify_error
 
@@ -413,3 +414,95 @@ class TestCategoryTable:
         exc = _api(status=400, body={"type": 42, "code": ""}, type=None, code=0)
 
         assert classify_error(exc).category == "bad_request"
+
+
+def _gemini(code: int, status: str, details: list[object]) -> BaseException:
+    """Build google-genai's own exception for an error answer (it keeps the body as ``details``)."""
+    body = {"error": {"code": code, "message": "quota", "status": status, "details": details}}
+    return genai_errors.ClientError(code, body)
+
+
+RETRY_INFO = "type.googleapis.com/google.rpc.RetryInfo"
+
+
+class TestGoogleErrors:
+    """google-genai errors: the status in ``code``, the body in ``details``, ``RetryInfo``."""
+
+    def test_retry_info(self) -> None:
+        """The wait comes from the ``RetryInfo`` detail, whatever details come before it."""
+        details: list[object] = [
+            "not a mapping",
+            {"@type": "type.googleapis.com/google.rpc.QuotaFailure", "retryDelay": "9s"},
+            {"@type": RETRY_INFO, "retryDelay": "2.5s"},
+        ]
+        info = classify_error(_gemini(429, "RESOURCE_EXHAUSTED", details))
+        assert (info.category, info.status_code, info.retry_after) == ("rate_limit", 429, 2.5)
+
+    @pytest.mark.parametrize(
+        "details",
+        [
+            [],
+            [{"@type": RETRY_INFO}],
+            [{"@type": RETRY_INFO, "retryDelay": "soon"}],
+            [{"retryDelay": "2s"}],
+        ],
+    )
+    def test_no_retry_info(self, details: list[object]) -> None:
+        """Without a ``RetryInfo`` giving seconds there is no wait."""
+        info = classify_error(_gemini(429, "RESOURCE_EXHAUSTED", details))
+        assert (info.category, info.status_code, info.retry_after) == ("rate_limit", 429, None)
+
+    def test_status_from_code(self) -> None:
+        """The HTTP status is google-genai's integer ``code``; the kind its ``status``."""
+        info = classify_error(_gemini(400, "INVALID_ARGUMENT", []))
+        assert (info.category, info.status_code) == ("bad_request", 400)
+
+
+class TestStatusRange:
+    """Only 400–599 is an error status."""
+
+    @pytest.mark.parametrize(("status", "expected"), [(599, 599), (600, None)])
+    def test_edges(self, status: int, expected: int | None) -> None:
+        """600 is past the range."""
+        assert classify_error(_openai(status, {"error": {}})).status_code == expected
+
+    def test_504_is_a_timeout(self) -> None:
+        """A gateway timeout is a timeout, like a 408."""
+        assert classify_error(_openai(504, {"error": {}})).category == "timeout"
+
+
+class TestTransportCause:
+    """A 500 a gateway made up for a transport error is a connection error."""
+
+    @staticmethod
+    def _chained(*chain: BaseException, via: str = "__cause__") -> BaseException:
+        exc = _openai(500, {"error": {"message": "upstream failed"}})
+        link: BaseException = exc
+        for cause in chain:
+            setattr(link, via, cause)
+            link = cause
+        return exc
+
+    @pytest.mark.parametrize("via", ["__cause__", "__context__"])
+    def test_direct(self, via: str) -> None:
+        """Raised from, or while handling, a connection error."""
+        exc = self._chained(httpx2.ConnectError("refused"), via=via)
+        assert classify_error(exc).category == "connection"
+
+    def test_deeper(self) -> None:
+        """A connection error further down the chain counts too."""
+        exc = self._chained(ValueError("wrapped"), httpx2.ConnectError("refused"))
+        assert classify_error(exc).category == "connection"
+
+    def test_other_causes(self) -> None:
+        """A 500 caused by anything else stays a server error."""
+        assert classify_error(self._chained(ValueError("bug"))).category == "server_error"
+        assert classify_error(self._chained()).category == "server_error"
+
+    def test_chain_is_bounded(self) -> None:
+        """Only the first five links are looked at."""
+        links = [ValueError(str(n)) for n in range(5)]
+        exc = self._chained(*links, httpx2.ConnectError("refused"))
+        assert classify_error(exc).category == "server_error"
+        exc = self._chained(*links[:4], httpx2.ConnectError("refused"))
+        assert classify_error(exc).category == "connection"
