@@ -1054,3 +1054,15 @@ class TestUnknownModels:
         assert warnings[0]["log_level"] == "warning"
         assert (warnings[0]["model"], warnings[0]["provider"]) == ("mystery-model", "openai")
         assert warnings[0]["hint"] == "pass CostTracker(prices={model: ModelPrice(...)})"
+
+    def test_names_remembered_are_bounded(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Past the bound the oldest name is forgotten and reported again; the rest are not."""
+        monkeypatch.setattr("logmoji.llm.costs._price_lookup._MAX_MODELS", 2)
+        tracker = CostTracker()
+        with capture_logs() as logs:
+            for model in ("m-a", "m-b", "m-c", "m-a", "m-c"):
+                tracker.observe(record(model=model))
+
+        reported = [e["model"] for e in logs if e["event"] == "unknown_model_pricing"]
+        assert reported == ["m-a", "m-b", "m-c", "m-a"]
+        assert not logs.named("cost_calculation_skipped")
