@@ -330,6 +330,29 @@ class OverloadedError(APIError):
     """Stands for Anthropic's ``OverloadedError``, whatever status it carries."""
 
 
+class ContextWindowExceededError(APIError):
+    """Stands for LiteLLM's ``ContextWindowExceededError``."""
+
+
+class APIConnectionError(APIError):
+    """Stands for LiteLLM's ``APIConnectionError``, which carries a made-up status 500."""
+
+
+class APIStatusError(APIError):
+    """Stands for an SDK's error for an HTTP answer."""
+
+
+class StatusConnectionError(APIStatusError, APIConnectionError):
+    """An HTTP-answer error that also bears a connection error's name."""
+
+
+def _google_status(text: str) -> BaseException:
+    """An API error whose kind is only in its ``status`` attribute, as google-genai's."""
+    exc = _api()
+    exc.status = text  # type: ignore[attr-defined]
+    return exc
+
+
 def _api(
     *,
     status: int | None = None,
@@ -364,6 +387,15 @@ class TestCategoryTable:
             (_api(cls=OverloadedError), "overloaded"),
             (_api(status=503, body={"message": "Service Unavailable"}), "server_error"),
             (_api(status=503, body={"message": "Model is Overloaded"}), "overloaded"),
+            (_api(status=500, body={"message": 'x {"type":"overloaded_error"}'}), "overloaded"),
+            (_api(status=502, body={"message": '{"type":"overloaded_error"}'}), "server_error"),
+            (_api(body={"status": "RESOURCE_EXHAUSTED"}), "rate_limit"),
+            (_google_status("RESOURCE_EXHAUSTED"), "rate_limit"),
+            (_google_status("DEADLINE_EXCEEDED"), "timeout"),
+            (_api(cls=ContextWindowExceededError), "context_length"),
+            (_api(cls=APIConnectionError, status=500), "connection"),
+            (_api(cls=StatusConnectionError), "connection"),
+            (_api(cls=StatusConnectionError, status=502), "server_error"),
             (
                 _api(status=400, body={"message": "maximum context length is 8192"}),
                 "context_length",
