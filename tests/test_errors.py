@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import anthropic
@@ -538,3 +539,41 @@ class TestTransportCause:
         assert classify_error(exc).category == "server_error"
         exc = self._chained(*links[:4], httpx2.ConnectError("refused"))
         assert classify_error(exc).category == "connection"
+
+
+class TestHeaders:
+    """Request id and retry-after: the error's own attribute, its response's headers, LiteLLM's."""
+
+    @pytest.mark.parametrize(
+        ("attrs", "expected"),
+        [
+            ({"request_id": "req_attr"}, "req_attr"),
+            ({"request_id": "req_attr", "headers": {"x-request-id": "req_h"}}, "req_attr"),
+            ({"headers": {"x-request-id": "req_x", "request-id": "req_r"}}, "req_x"),
+            ({"headers": {"request-id": "req_r"}}, "req_r"),
+            ({"headers": {}}, None),
+        ],
+    )
+    def test_request_id(self, attrs: dict[str, Any], expected: str | None) -> None:
+        """The error's ``request_id`` first, then ``x-request-id``, then ``request-id``."""
+        headers = attrs.pop("headers", None)
+        exc = _api(status=500, response=SimpleNamespace(headers=headers), **attrs)
+        assert classify_error(exc).request_id == expected
+
+    def test_litellm_headers(self) -> None:
+        """LiteLLM's provider headers are read when its response has none."""
+        provider = {"retry-after": "3", "x-request-id": "req_p"}
+        exc = _api(
+            status=429, response=SimpleNamespace(headers={}), litellm_response_headers=provider
+        )
+        info = classify_error(exc)
+        assert (info.retry_after, info.request_id) == (3.0, "req_p")
+
+    def test_own_headers_first(self) -> None:
+        """A response with headers of its own is read, not LiteLLM's copy."""
+        exc = _api(
+            status=429,
+            response=SimpleNamespace(headers={"retry-after": "1"}),
+            litellm_response_headers={"retry-after": "3"},
+        )
+        assert classify_error(exc).retry_after == 1.0
