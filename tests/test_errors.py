@@ -545,19 +545,20 @@ class TestHeaders:
     """Request id and retry-after: the error's own attribute, its response's headers, LiteLLM's."""
 
     @pytest.mark.parametrize(
-        ("attrs", "expected"),
+        ("request_id", "headers", "expected"),
         [
-            ({"request_id": "req_attr"}, "req_attr"),
-            ({"request_id": "req_attr", "headers": {"x-request-id": "req_h"}}, "req_attr"),
-            ({"headers": {"x-request-id": "req_x", "request-id": "req_r"}}, "req_x"),
-            ({"headers": {"request-id": "req_r"}}, "req_r"),
-            ({"headers": {}}, None),
+            ("req_attr", None, "req_attr"),
+            ("req_attr", {"x-request-id": "req_h"}, "req_attr"),
+            (None, {"x-request-id": "req_x", "request-id": "req_r"}, "req_x"),
+            (None, {"request-id": "req_r"}, "req_r"),
+            (None, {}, None),
         ],
     )
-    def test_request_id(self, attrs: dict[str, Any], expected: str | None) -> None:
+    def test_request_id(
+        self, request_id: str | None, headers: dict[str, str] | None, expected: str | None
+    ) -> None:
         """The error's ``request_id`` first, then ``x-request-id``, then ``request-id``."""
-        headers = attrs.pop("headers", None)
-        exc = _api(status=500, response=SimpleNamespace(headers=headers), **attrs)
+        exc = _api(status=500, response=SimpleNamespace(headers=headers), request_id=request_id)
         assert classify_error(exc).request_id == expected
 
     def test_litellm_headers(self) -> None:
