@@ -16,7 +16,7 @@ import time as clock_time
 import tracemalloc
 from calendar import timegm
 from collections.abc import Iterator
-from datetime import UTC, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -1009,6 +1009,49 @@ class TestPriceWindows:
         assert asked[0] == datetime(2025, 3, 8, 12, tzinfo=UTC)
         assert _convert_constraint(None).active(0.0) is True
         assert _convert_constraint(object()).active(0.0) is True
+
+
+class TestScheduledPrices:
+    """How genai-prices' list of conditional prices becomes one price or a schedule."""
+
+    @staticmethod
+    def _convert(*conditions: tuple[date | None, int]) -> Any:
+        from genai_prices import types as gp
+
+        from logmoji.llm.costs._prices import _convert_model
+
+        prices = [
+            gp.ConditionalPrice(
+                None if start is None else gp.StartDateConstraint(start),
+                prices=gp.ModelPrice(input_mtok=Decimal(usd), output_mtok=Decimal(usd)),
+            )
+            for start, usd in conditions
+        ]
+        match = gp.ClauseEquals(equals="m")
+        info = gp.ModelInfo(
+            id="m",
+            match=match,
+            name=None,
+            description=None,
+            context_window=None,
+            price_comments=None,
+            prices=prices,
+        )
+        return _convert_model(info)
+
+    def test_unconditional_prices_take_the_last(self) -> None:
+        """Prices without conditions: the last one listed is the price."""
+        price = self._convert((None, 1), (None, 2), (None, 3))
+        assert isinstance(price, ModelPrice)
+        assert price.input == 3
+
+    def test_dated_prices_become_a_schedule(self) -> None:
+        """Dated prices: the first one listed holds before any date is reached."""
+        schedule = self._convert((date(2025, 1, 1), 2), (date(2026, 1, 1), 3))
+        assert not isinstance(schedule, ModelPrice)
+        assert schedule.at(at("2024-06-01T00:00:00")).input == 2
+        assert schedule.at(at("2025-06-01T00:00:00")).input == 2
+        assert schedule.at(at("2026-06-01T00:00:00")).input == 3
 
 
 class TestPriceTier:

@@ -442,6 +442,10 @@ class TestCategoryTable:
         """The message is the body's, else ``api_message``, else ``message``, else ``str()``."""
         assert classify_error(exc).message == message
 
+    def test_no_message(self) -> None:
+        """An exception with no text at all has no message, rather than an empty one."""
+        assert classify_error(RuntimeError()).message is None
+
     def test_code_and_type_must_be_text(self) -> None:
         """A code or type that is not a non-empty string is ignored."""
         exc = _api(status=400, body={"type": 42, "code": ""}, type=None, code=0)
