@@ -1054,6 +1054,39 @@ class TestScheduledPrices:
         assert schedule.at(at("2026-06-01T00:00:00")).input == 3
 
 
+class TestConvertedPrices:
+    """One genai-prices price turned into a ``ModelPrice``."""
+
+    @staticmethod
+    def _convert(**rates: Any) -> Any:
+        from genai_prices import types as gp
+
+        from logmoji.llm.costs._prices import _convert_price
+
+        return _convert_price(gp.ModelPrice(**rates))
+
+    def test_output_only(self) -> None:
+        """A price for output tokens alone is a token price, its input free."""
+        price = self._convert(output_mtok=Decimal(5))
+        assert (price.input, price.output) == (0, 5)
+
+    def test_not_per_token(self) -> None:
+        """A price per request only is no token price."""
+        assert self._convert(requests_kcount=Decimal(1)) is None
+
+    def test_tier_keeps_reasoning(self) -> None:
+        """A tiered reasoning rate is kept in its tier."""
+        from genai_prices import types as gp
+
+        tiered = gp.TieredPrices(base=Decimal(4), tiers=[gp.Tier(start=1000, price=Decimal(8))])
+        price = self._convert(
+            input_mtok=Decimal(1), output_mtok=Decimal(2), output_reasoning_mtok=tiered
+        )
+        assert price.reasoning == 4
+        (tier,) = price.tiers
+        assert (tier.above_input_tokens, tier.reasoning, tier.input) == (1000, 8, 1)
+
+
 class TestPriceTier:
     """PriceTier validation and its own rates."""
 

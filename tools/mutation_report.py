@@ -40,6 +40,7 @@ EQUIVALENT: frozenset[str] = frozenset(
         "logmoji.llm.instrumentation.errors.x__category__mutmut_124",
         *(f"logmoji.llm.instrumentation.errors.x__retry_delay__mutmut_{n}" for n in (16, 18, 22)),
         *(f"logmoji.llm.costs._prices.x__utc_seconds__mutmut_{n}" for n in (14, 15, 16)),
+        "logmoji.llm.costs._prices.x__convert_model__mutmut_16",
         "logmoji.llm.costs._price_lookup.xǁPriceLookupǁ_report_unknown__mutmut_6",
         "logmoji.llm.costs._price_lookup.xǁPriceLookupǁ_report_unknown__mutmut_9",
     }
