@@ -314,6 +314,14 @@ class TestModelPrice:
             ({"input": True, "output": Decimal("1")}, "Decimal"),
             ({"input": "cheap", "output": Decimal("1")}, "number"),
             ({"input": 1, "output": 1, "tiers": ("x",)}, "PriceTier"),
+            ({"input": Decimal(-1), "output": 1}, r"^input price must be a finite amount"),
+            ({"input": 1, "output": Decimal(-1)}, r"^output price must be a finite amount"),
+            ({"input": 1, "output": 1, "reasoning": -1}, r"^reasoning price must be a finite"),
+            ({"input": 1, "output": 1, "tiers": ("x",)}, r"^tiers must be PriceTier\(above_"),
+            (
+                {"input": 1, "output": 1, "tiers": (PriceTier(9, 1, 1), PriceTier(9, 2, 2))},
+                r"^tier thresholds must differ, got \[9, 9\]",
+            ),
         ],
     )
     def test_bad_prices(self, kwargs: dict[str, Any], message: str) -> None:
