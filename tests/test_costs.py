@@ -538,6 +538,24 @@ class TestObserve:
         assert event["reason"]
         assert tracker.usage_summary().requests == 0
 
+    @pytest.mark.parametrize(
+        "field",
+        [
+            "input_tokens",
+            "output_tokens",
+            "cached_tokens",
+            "cache_write_tokens",
+            "reasoning_tokens",
+        ],
+    )
+    def test_skip_reason_names_the_bad_count(self, field: str) -> None:
+        """The skipped event's reason names the count that was wrong."""
+        tracker = CostTracker()
+        with capture_logs() as logs:
+            assert tracker.observe(record(**{field: -1})) is None
+        (event,) = logs.named("cost_calculation_skipped")
+        assert event["reason"] == f"{field} must be at least 0, got -1"
+
     def test_broken_logger_does_not_raise(self) -> None:
         """Even a logger that raises cannot make observe() raise."""
 
@@ -553,6 +571,75 @@ class TestObserve:
         with capture_logs() as logs:
             tracker.observe(record())
         assert logs.named("high_cost_request")[0]["cost_usd"] == 0.0075
+
+
+class TestObservePricing:
+    """How observe() picks the price of a finished call."""
+
+    def test_user_price_found_by_lower_case_name(self) -> None:
+        """A user price given as "My-FT" prices a call to "my-ft"."""
+        tracker = CostTracker(prices={"My-FT": ModelPrice(input=Decimal(2), output=Decimal(4))})
+        result = tracker.observe(record(model="my-ft", input_tokens=1_000_000, output_tokens=0))
+        assert result == {"cost_usd": 2.0}
+
+    def test_response_model_price_wins(self) -> None:
+        """The model that answered is priced, not the one requested; unknown, the requested one."""
+        prices = {
+            "asked": ModelPrice(input=Decimal(1), output=Decimal(1)),
+            "answered": ModelPrice(input=Decimal(5), output=Decimal(5)),
+        }
+        tracker = CostTracker(prices=prices)
+        fields = {"model": "asked", "input_tokens": 1_000_000, "output_tokens": 0}
+        assert tracker.observe(record(**fields, response_model="answered")) == {"cost_usd": 5.0}
+        with capture_logs():
+            fallback = tracker.observe(record(**fields, response_model="asked-2099"))
+        assert fallback == {"cost_usd": 1.0}
+
+    def test_provider_hint_of_the_record(self) -> None:
+        """The record's provider prices a model only it lists, also as the fallback."""
+        tracker = CostTracker()
+        model = "llama-3.3-70b-versatile"
+        expected = {"cost_usd": float(tracker.price_for(model, "groq").input)}
+        fields = {"provider": "groq", "input_tokens": 1_000_000, "output_tokens": 0}
+        assert tracker.observe(record(model=model, **fields)) == expected
+        with capture_logs():
+            fallback = tracker.observe(record(model=model, response_model="zz-9", **fields))
+        assert fallback == expected
+
+    def test_high_cost_event_names_the_model(self) -> None:
+        """high_cost_request names the model priced."""
+        tracker = CostTracker(high_cost_threshold_usd=Decimal("0.0001"))
+        with capture_logs() as logs:
+            tracker.observe(record())
+        assert logs.named("high_cost_request")[0]["model"] == "gpt-4o"
+
+    def test_max_keys_must_be_a_positive_int(self) -> None:
+        """max_keys of 1 is fine; a bool or a string is refused with a ValueError."""
+        CostTracker(max_keys=1)
+        for bad in (True, "10"):
+            with pytest.raises(ValueError, match="max_keys"):
+                CostTracker(max_keys=bad)  # type: ignore[arg-type]
+
+    def test_bad_budgets_and_threshold_messages(self) -> None:
+        """A budget that is no Budget or mapping, and a bad threshold, are named in the error."""
+        with pytest.raises(ValueError, match=r"^budgets must be a Budget or a mapping of key"):
+            CostTracker(budgets=5)  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match=r"^high_cost_threshold_usd must be a finite"):
+            CostTracker(high_cost_threshold_usd=Decimal(-1))
+
+    def test_given_logger_is_used(self) -> None:
+        """Events go to the logger given, not to logmoji's own."""
+        calls: list[tuple[str, str]] = []
+
+        class Recorder:
+            def __getattr__(self, level: str) -> Any:
+                return lambda event, **fields: calls.append((level, event))
+
+        tracker = CostTracker(high_cost_threshold_usd=Decimal("0.0001"), logger=Recorder())
+        with capture_logs() as logs:
+            tracker.observe(record())
+        assert ("warning", "high_cost_request") in calls
+        assert not logs.named("high_cost_request")
 
 
 class TestUsage:
