@@ -46,7 +46,9 @@ MUTANTS ?= \
 	'logmoji.llm.instrumentation.providers.openai.x*Tracker*' \
 	'logmoji.llm.instrumentation.providers.openai.x*Chat*outcome__*' \
 	'logmoji.llm.instrumentation.providers.openai.x*Responses*outcome__*' \
-	'logmoji.llm.instrumentation.providers.openai.x*Embeddings*outcome__*'
+	'logmoji.llm.instrumentation.providers.openai.x*Embeddings*outcome__*' \
+	'logmoji.logger._secrets.*' \
+	'logmoji.logger.redact.*'
 MUTATE_JOBS ?= 2
 
 mutate: $(VENV)/.installed

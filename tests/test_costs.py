@@ -16,7 +16,7 @@ import time as clock_time
 import tracemalloc
 from calendar import timegm
 from collections.abc import Iterator
-from datetime import UTC, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -314,6 +314,14 @@ class TestModelPrice:
             ({"input": True, "output": Decimal("1")}, "Decimal"),
             ({"input": "cheap", "output": Decimal("1")}, "number"),
             ({"input": 1, "output": 1, "tiers": ("x",)}, "PriceTier"),
+            ({"input": Decimal(-1), "output": 1}, r"^input price must be a finite amount"),
+            ({"input": 1, "output": Decimal(-1)}, r"^output price must be a finite amount"),
+            ({"input": 1, "output": 1, "reasoning": -1}, r"^reasoning price must be a finite"),
+            ({"input": 1, "output": 1, "tiers": ("x",)}, r"^tiers must be PriceTier\(above_"),
+            (
+                {"input": 1, "output": 1, "tiers": (PriceTier(9, 1, 1), PriceTier(9, 2, 2))},
+                r"^tier thresholds must differ, got \[9, 9\]",
+            ),
         ],
     )
     def test_bad_prices(self, kwargs: dict[str, Any], message: str) -> None:
@@ -366,6 +374,27 @@ class TestTrackRequestCost:
             "logger": "llm.costs",
         }
 
+    def test_cache_write_and_reasoning_fields(self) -> None:
+        """Cache writes and reasoning tokens are logged under their own names, when not 0."""
+        with capture_logs() as logs:
+            CostTracker().track_request_cost(
+                "claude-sonnet-4-5", 1000, 500, cache_write_tokens=100, reasoning_tokens=40
+            )
+        (event,) = logs.named("request_cost_calculated")
+        assert (event["cache_write_tokens"], event["reasoning_tokens"]) == (100, 40)
+        assert "cached_tokens" not in event
+
+    def test_provider_hint(self) -> None:
+        """The provider given prices a model only it lists, and is told when a model is unknown."""
+        tracker = CostTracker()
+        with capture_logs() as logs:
+            cost = tracker.track_request_cost(
+                "llama-3.3-70b-versatile", 1_000_000, 0, provider="groq"
+            )
+            assert tracker.track_request_cost("mystery-model-9000", 1, 1, provider="groq") is None
+        assert cost == tracker.price_for("llama-3.3-70b-versatile", "groq").input
+        assert logs.named("unknown_model_pricing")[0]["provider"] == "groq"
+
     def test_zero_tokens(self) -> None:
         """A call with no tokens costs 0 and the cost per token does not divide by zero."""
         with capture_logs() as logs:
@@ -389,6 +418,7 @@ class TestTrackRequestCost:
             assert events[0]["log_level"] == "warning"
             assert events[0]["emoji"] == "💰"
             assert events[0]["cost_usd"] == 1.476
+            assert events[0]["model"] == "claude-sonnet-4-5"
             assert events[0]["threshold_usd"] == 1.0
 
     def test_unknown_model(self) -> None:
@@ -420,6 +450,8 @@ class TestTrackRequestCost:
             (("gpt-4o", None, 5), {}, "prompt_tokens must be a whole number"),
             (("gpt-4o", 10, 5), {"cached_tokens": -2}, "cached_tokens must be at least 0"),
             (("gpt-4o", 10, 5), {"cached_tokens": 11}, "input_tokens must include them"),
+            (("gpt-4o", 10, 5), {"cache_write_tokens": -1}, "^cache_write_tokens must be at"),
+            (("gpt-4o", 10, 5), {"reasoning_tokens": -1}, "^reasoning_tokens must be at"),
             (("gpt-4o", 10, 5), {"reasoning_tokens": 6}, "output_tokens must include them"),
             (("", 10, 5), {}, "model must be a model name"),
             ((None, 10, 5), {}, "model must be a model name"),
@@ -446,8 +478,10 @@ class TestTrackRequestCost:
         assert first["average_cost_per_request"] == 0.5
         assert first["emoji"] == "💰"
         assert second["average_cost_per_request"] == 0.0
-        with pytest.raises(ValueError, match="request_count"):
+        with pytest.raises(ValueError, match=r"^request_count must be at least 0"):
             tracker.track_daily_usage("carol", Decimal("1"), -1)
+        with pytest.raises(ValueError, match=r"^total_cost must be a finite amount"):
+            tracker.track_daily_usage("carol", Decimal("-1"), 1)
 
 
 class TestObserve:
@@ -504,6 +538,24 @@ class TestObserve:
         assert event["reason"]
         assert tracker.usage_summary().requests == 0
 
+    @pytest.mark.parametrize(
+        "field",
+        [
+            "input_tokens",
+            "output_tokens",
+            "cached_tokens",
+            "cache_write_tokens",
+            "reasoning_tokens",
+        ],
+    )
+    def test_skip_reason_names_the_bad_count(self, field: str) -> None:
+        """The skipped event's reason names the count that was wrong."""
+        tracker = CostTracker()
+        with capture_logs() as logs:
+            assert tracker.observe(record(**{field: -1})) is None
+        (event,) = logs.named("cost_calculation_skipped")
+        assert event["reason"] == f"{field} must be at least 0, got -1"
+
     def test_broken_logger_does_not_raise(self) -> None:
         """Even a logger that raises cannot make observe() raise."""
 
@@ -519,6 +571,75 @@ class TestObserve:
         with capture_logs() as logs:
             tracker.observe(record())
         assert logs.named("high_cost_request")[0]["cost_usd"] == 0.0075
+
+
+class TestObservePricing:
+    """How observe() picks the price of a finished call."""
+
+    def test_user_price_found_by_lower_case_name(self) -> None:
+        """A user price given as "My-FT" prices a call to "my-ft"."""
+        tracker = CostTracker(prices={"My-FT": ModelPrice(input=Decimal(2), output=Decimal(4))})
+        result = tracker.observe(record(model="my-ft", input_tokens=1_000_000, output_tokens=0))
+        assert result == {"cost_usd": 2.0}
+
+    def test_response_model_price_wins(self) -> None:
+        """The model that answered is priced, not the one requested; unknown, the requested one."""
+        prices = {
+            "asked": ModelPrice(input=Decimal(1), output=Decimal(1)),
+            "answered": ModelPrice(input=Decimal(5), output=Decimal(5)),
+        }
+        tracker = CostTracker(prices=prices)
+        fields = {"model": "asked", "input_tokens": 1_000_000, "output_tokens": 0}
+        assert tracker.observe(record(**fields, response_model="answered")) == {"cost_usd": 5.0}
+        with capture_logs():
+            fallback = tracker.observe(record(**fields, response_model="asked-2099"))
+        assert fallback == {"cost_usd": 1.0}
+
+    def test_provider_hint_of_the_record(self) -> None:
+        """The record's provider prices a model only it lists, also as the fallback."""
+        tracker = CostTracker()
+        model = "llama-3.3-70b-versatile"
+        expected = {"cost_usd": float(tracker.price_for(model, "groq").input)}
+        fields = {"provider": "groq", "input_tokens": 1_000_000, "output_tokens": 0}
+        assert tracker.observe(record(model=model, **fields)) == expected
+        with capture_logs():
+            fallback = tracker.observe(record(model=model, response_model="zz-9", **fields))
+        assert fallback == expected
+
+    def test_high_cost_event_names_the_model(self) -> None:
+        """high_cost_request names the model priced."""
+        tracker = CostTracker(high_cost_threshold_usd=Decimal("0.0001"))
+        with capture_logs() as logs:
+            tracker.observe(record())
+        assert logs.named("high_cost_request")[0]["model"] == "gpt-4o"
+
+    def test_max_keys_must_be_a_positive_int(self) -> None:
+        """max_keys of 1 is fine; a bool or a string is refused with a ValueError."""
+        CostTracker(max_keys=1)
+        for bad in (True, "10"):
+            with pytest.raises(ValueError, match="max_keys"):
+                CostTracker(max_keys=bad)  # type: ignore[arg-type]
+
+    def test_bad_budgets_and_threshold_messages(self) -> None:
+        """A budget that is no Budget or mapping, and a bad threshold, are named in the error."""
+        with pytest.raises(ValueError, match=r"^budgets must be a Budget or a mapping of key"):
+            CostTracker(budgets=5)  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match=r"^high_cost_threshold_usd must be a finite"):
+            CostTracker(high_cost_threshold_usd=Decimal(-1))
+
+    def test_given_logger_is_used(self) -> None:
+        """Events go to the logger given, not to logmoji's own."""
+        calls: list[tuple[str, str]] = []
+
+        class Recorder:
+            def __getattr__(self, level: str) -> Any:
+                return lambda event, **fields: calls.append((level, event))
+
+        tracker = CostTracker(high_cost_threshold_usd=Decimal("0.0001"), logger=Recorder())
+        with capture_logs() as logs:
+            tracker.observe(record())
+        assert ("warning", "high_cost_request") in calls
+        assert not logs.named("high_cost_request")
 
 
 class TestUsage:
@@ -578,6 +699,10 @@ class TestUsage:
         assert alice["total_cost_usd"] == 0.015
         assert alice["average_cost_per_request"] == 0.0075
         assert alice["emoji"] == "💰"
+        assert "evicted" not in alice
+        assert (alice["priced_request_count"], alice["cached_tokens"]) == (2, 0)
+        assert (alice["input_tokens"], alice["output_tokens"]) == (2000, 1000)
+        assert alice["total_tokens"] == 3000
         assert total["scope"] == "total"
         assert total["user_id"] is None  # not the key bound around the call
 
@@ -653,6 +778,15 @@ class TestBudgets:
         assert warnings[0]["spent_usd"] == 0.015
         assert warnings[0]["limit_usd"] == 0.01
         assert warnings[0]["period"] == "day"
+        assert warnings[0]["scope"] == "key"
+
+    def test_zero_soft_limit(self) -> None:
+        """A soft limit of 0 warns at the first priced call, with the limit given as 0."""
+        tracker = CostTracker(budgets=Budget(soft_limit_usd=Decimal(0)))
+        with capture_logs() as logs, bound_contextvars(user_id="alice"):
+            tracker.observe(record())
+        (warning,) = logs.named("budget_soft_limit_reached")
+        assert (warning["limit_usd"], warning["spent_usd"]) == (0.0, 0.0075)
 
     def test_hard_limit_refuses_until_the_next_day(self, clock: Clock) -> None:
         """Once the hard limit is spent before_call raises; a new day lets requests through."""
@@ -972,6 +1106,82 @@ class TestPriceWindows:
         assert _convert_constraint(object()).active(0.0) is True
 
 
+class TestScheduledPrices:
+    """How genai-prices' list of conditional prices becomes one price or a schedule."""
+
+    @staticmethod
+    def _convert(*conditions: tuple[date | None, int]) -> Any:
+        from genai_prices import types as gp
+
+        from logmoji.llm.costs._prices import _convert_model
+
+        prices = [
+            gp.ConditionalPrice(
+                None if start is None else gp.StartDateConstraint(start),
+                prices=gp.ModelPrice(input_mtok=Decimal(usd), output_mtok=Decimal(usd)),
+            )
+            for start, usd in conditions
+        ]
+        match = gp.ClauseEquals(equals="m")
+        info = gp.ModelInfo(
+            id="m",
+            match=match,
+            name=None,
+            description=None,
+            context_window=None,
+            price_comments=None,
+            prices=prices,
+        )
+        return _convert_model(info)
+
+    def test_unconditional_prices_take_the_last(self) -> None:
+        """Prices without conditions: the last one listed is the price."""
+        price = self._convert((None, 1), (None, 2), (None, 3))
+        assert isinstance(price, ModelPrice)
+        assert price.input == 3
+
+    def test_dated_prices_become_a_schedule(self) -> None:
+        """Dated prices: the first one listed holds before any date is reached."""
+        schedule = self._convert((date(2025, 1, 1), 2), (date(2026, 1, 1), 3))
+        assert not isinstance(schedule, ModelPrice)
+        assert schedule.at(at("2024-06-01T00:00:00")).input == 2
+        assert schedule.at(at("2025-06-01T00:00:00")).input == 2
+        assert schedule.at(at("2026-06-01T00:00:00")).input == 3
+
+
+class TestConvertedPrices:
+    """One genai-prices price turned into a ``ModelPrice``."""
+
+    @staticmethod
+    def _convert(**rates: Any) -> Any:
+        from genai_prices import types as gp
+
+        from logmoji.llm.costs._prices import _convert_price
+
+        return _convert_price(gp.ModelPrice(**rates))
+
+    def test_output_only(self) -> None:
+        """A price for output tokens alone is a token price, its input free."""
+        price = self._convert(output_mtok=Decimal(5))
+        assert (price.input, price.output) == (0, 5)
+
+    def test_not_per_token(self) -> None:
+        """A price per request only is no token price."""
+        assert self._convert(requests_kcount=Decimal(1)) is None
+
+    def test_tier_keeps_reasoning(self) -> None:
+        """A tiered reasoning rate is kept in its tier."""
+        from genai_prices import types as gp
+
+        tiered = gp.TieredPrices(base=Decimal(4), tiers=[gp.Tier(start=1000, price=Decimal(8))])
+        price = self._convert(
+            input_mtok=Decimal(1), output_mtok=Decimal(2), output_reasoning_mtok=tiered
+        )
+        assert price.reasoning == 4
+        (tier,) = price.tiers
+        assert (tier.above_input_tokens, tier.reasoning, tier.input) == (1000, 8, 1)
+
+
 class TestPriceTier:
     """PriceTier validation and its own rates."""
 
@@ -1015,3 +1225,15 @@ class TestUnknownModels:
         assert warnings[0]["log_level"] == "warning"
         assert (warnings[0]["model"], warnings[0]["provider"]) == ("mystery-model", "openai")
         assert warnings[0]["hint"] == "pass CostTracker(prices={model: ModelPrice(...)})"
+
+    def test_names_remembered_are_bounded(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Past the bound the oldest name is forgotten and reported again; the rest are not."""
+        monkeypatch.setattr("logmoji.llm.costs._price_lookup._MAX_MODELS", 2)
+        tracker = CostTracker()
+        with capture_logs() as logs:
+            for model in ("m-a", "m-b", "m-c", "m-a", "m-c"):
+                tracker.observe(record(model=model))
+
+        reported = [e["model"] for e in logs if e["event"] == "unknown_model_pricing"]
+        assert reported == ["m-a", "m-b", "m-c", "m-a"]
+        assert not logs.named("cost_calculation_skipped")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import anthropic
 import httpx2
 import openai
 import pytest
+from google.genai import errors as genai_errors
 
 from logmoji.llm.instrumentation.errors import ErrorInfo, classify_error
 
@@ -329,6 +331,29 @@ class OverloadedError(APIError):
     """Stands for Anthropic's ``OverloadedError``, whatever status it carries."""
 
 
+class ContextWindowExceededError(APIError):
+    """Stands for LiteLLM's ``ContextWindowExceededError``."""
+
+
+class APIConnectionError(APIError):
+    """Stands for LiteLLM's ``APIConnectionError``, which carries a made-up status 500."""
+
+
+class APIStatusError(APIError):
+    """Stands for an SDK's error for an HTTP answer."""
+
+
+class StatusConnectionError(APIStatusError, APIConnectionError):
+    """An HTTP-answer error that also bears a connection error's name."""
+
+
+def _google_status(text: str) -> BaseException:
+    """An API error whose kind is only in its ``status`` attribute, as google-genai's."""
+    exc = _api()
+    exc.status = text  # type: ignore[attr-defined]
+    return exc
+
+
 def _api(
     *,
     status: int | None = None,
@@ -363,6 +388,15 @@ class TestCategoryTable:
             (_api(cls=OverloadedError), "overloaded"),
             (_api(status=503, body={"message": "Service Unavailable"}), "server_error"),
             (_api(status=503, body={"message": "Model is Overloaded"}), "overloaded"),
+            (_api(status=500, body={"message": 'x {"type":"overloaded_error"}'}), "overloaded"),
+            (_api(status=502, body={"message": '{"type":"overloaded_error"}'}), "server_error"),
+            (_api(body={"status": "RESOURCE_EXHAUSTED"}), "rate_limit"),
+            (_google_status("RESOURCE_EXHAUSTED"), "rate_limit"),
+            (_google_status("DEADLINE_EXCEEDED"), "timeout"),
+            (_api(cls=ContextWindowExceededError), "context_length"),
+            (_api(cls=APIConnectionError, status=500), "connection"),
+            (_api(cls=StatusConnectionError), "connection"),
+            (_api(cls=StatusConnectionError, status=502), "server_error"),
             (
                 _api(status=400, body={"message": "maximum context length is 8192"}),
                 "context_length",
@@ -408,8 +442,143 @@ class TestCategoryTable:
         """The message is the body's, else ``api_message``, else ``message``, else ``str()``."""
         assert classify_error(exc).message == message
 
+    def test_no_message(self) -> None:
+        """An exception with no text at all has no message, rather than an empty one."""
+        assert classify_error(RuntimeError()).message is None
+
     def test_code_and_type_must_be_text(self) -> None:
         """A code or type that is not a non-empty string is ignored."""
         exc = _api(status=400, body={"type": 42, "code": ""}, type=None, code=0)
 
         assert classify_error(exc).category == "bad_request"
+
+
+def _gemini(code: int, status: str, details: list[object]) -> BaseException:
+    """Build google-genai's own exception for an error answer (it keeps the body as ``details``)."""
+    body = {"error": {"code": code, "message": "quota", "status": status, "details": details}}
+    return genai_errors.ClientError(code, body)
+
+
+RETRY_INFO = "type.googleapis.com/google.rpc.RetryInfo"
+
+
+class TestGoogleErrors:
+    """google-genai errors: the status in ``code``, the body in ``details``, ``RetryInfo``."""
+
+    def test_retry_info(self) -> None:
+        """The wait comes from the ``RetryInfo`` detail, whatever details come before it."""
+        details: list[object] = [
+            "not a mapping",
+            {"@type": "type.googleapis.com/google.rpc.QuotaFailure", "retryDelay": "9s"},
+            {"@type": RETRY_INFO, "retryDelay": "2.5s"},
+        ]
+        info = classify_error(_gemini(429, "RESOURCE_EXHAUSTED", details))
+        assert (info.category, info.status_code, info.retry_after) == ("rate_limit", 429, 2.5)
+
+    @pytest.mark.parametrize(
+        "details",
+        [
+            [],
+            [{"@type": RETRY_INFO}],
+            [{"@type": RETRY_INFO, "retryDelay": "soon"}],
+            [{"retryDelay": "2s"}],
+        ],
+    )
+    def test_no_retry_info(self, details: list[object]) -> None:
+        """Without a ``RetryInfo`` giving seconds there is no wait."""
+        info = classify_error(_gemini(429, "RESOURCE_EXHAUSTED", details))
+        assert (info.category, info.status_code, info.retry_after) == ("rate_limit", 429, None)
+
+    def test_status_from_code(self) -> None:
+        """The HTTP status is google-genai's integer ``code``; the kind its ``status``."""
+        info = classify_error(_gemini(400, "INVALID_ARGUMENT", []))
+        assert (info.category, info.status_code) == ("bad_request", 400)
+
+
+class TestStatusRange:
+    """Only 400–599 is an error status."""
+
+    @pytest.mark.parametrize(("status", "expected"), [(599, 599), (600, None)])
+    def test_edges(self, status: int, expected: int | None) -> None:
+        """600 is past the range."""
+        assert classify_error(_openai(status, {"error": {}})).status_code == expected
+
+    def test_504_is_a_timeout(self) -> None:
+        """A gateway timeout is a timeout, like a 408."""
+        assert classify_error(_openai(504, {"error": {}})).category == "timeout"
+
+
+class TestTransportCause:
+    """A 500 a gateway made up for a transport error is a connection error."""
+
+    @staticmethod
+    def _chained(*chain: BaseException, via: str = "__cause__") -> BaseException:
+        exc = _openai(500, {"error": {"message": "upstream failed"}})
+        link: BaseException = exc
+        for cause in chain:
+            setattr(link, via, cause)
+            link = cause
+        return exc
+
+    @pytest.mark.parametrize("via", ["__cause__", "__context__"])
+    def test_direct(self, via: str) -> None:
+        """Raised from, or while handling, a connection error."""
+        exc = self._chained(httpx2.ConnectError("refused"), via=via)
+        assert classify_error(exc).category == "connection"
+
+    def test_deeper(self) -> None:
+        """A connection error further down the chain counts too."""
+        exc = self._chained(ValueError("wrapped"), httpx2.ConnectError("refused"))
+        assert classify_error(exc).category == "connection"
+
+    def test_other_causes(self) -> None:
+        """A 500 caused by anything else stays a server error."""
+        assert classify_error(self._chained(ValueError("bug"))).category == "server_error"
+        assert classify_error(self._chained()).category == "server_error"
+
+    def test_chain_is_bounded(self) -> None:
+        """Only the first five links are looked at."""
+        links = [ValueError(str(n)) for n in range(5)]
+        exc = self._chained(*links, httpx2.ConnectError("refused"))
+        assert classify_error(exc).category == "server_error"
+        exc = self._chained(*links[:4], httpx2.ConnectError("refused"))
+        assert classify_error(exc).category == "connection"
+
+
+class TestHeaders:
+    """Request id and retry-after: the error's own attribute, its response's headers, LiteLLM's."""
+
+    @pytest.mark.parametrize(
+        ("request_id", "headers", "expected"),
+        [
+            ("req_attr", None, "req_attr"),
+            ("req_attr", {"x-request-id": "req_h"}, "req_attr"),
+            (None, {"x-request-id": "req_x", "request-id": "req_r"}, "req_x"),
+            (None, {"request-id": "req_r"}, "req_r"),
+            (None, {}, None),
+        ],
+    )
+    def test_request_id(
+        self, request_id: str | None, headers: dict[str, str] | None, expected: str | None
+    ) -> None:
+        """The error's ``request_id`` first, then ``x-request-id``, then ``request-id``."""
+        exc = _api(status=500, response=SimpleNamespace(headers=headers), request_id=request_id)
+        assert classify_error(exc).request_id == expected
+
+    def test_litellm_headers(self) -> None:
+        """LiteLLM's provider headers are read when its response has none."""
+        provider = {"retry-after": "3", "x-request-id": "req_p"}
+        exc = _api(
+            status=429, response=SimpleNamespace(headers={}), litellm_response_headers=provider
+        )
+        info = classify_error(exc)
+        assert (info.retry_after, info.request_id) == (3.0, "req_p")
+
+    def test_own_headers_first(self) -> None:
+        """A response with headers of its own is read, not LiteLLM's copy."""
+        exc = _api(
+            status=429,
+            response=SimpleNamespace(headers={"retry-after": "1"}),
+            litellm_response_headers={"retry-after": "3"},
+        )
+        assert classify_error(exc).retry_after == 1.0

@@ -25,6 +25,7 @@ from _sdk_calls import Spy, ending, llm_events, names, touched
 from logmoji.llm._record import CallRecord
 from logmoji.llm.instrumentation import instrument, instrument_anthropic
 from logmoji.llm.instrumentation.errors import classify_error
+from logmoji.llm.instrumentation.providers.anthropic import MESSAGES
 from logmoji.testing import capture_logs
 from logmoji.testing._fake_provider import FakeLLMProvider
 from logmoji.testing._fake_text import count_prompt_tokens
@@ -337,6 +338,41 @@ class TestStreamEnd:
         assert last["prompt_tokens"] == PROMPT_TOKENS
         assert last["tokens_streamed"] == 5
 
+    def test_raw_stream_closed_early(self, client: anthropic.Anthropic) -> None:
+        """Closed before ``message_delta``: the start's ids and input, the deltas counted."""
+        instrument(client)
+        events: list[Any] = []
+        with capture_logs() as logs:
+            cached = {"x-fake-cached-tokens": "3"}
+            with client.messages.create(**KWARGS, stream=True, extra_headers=cached) as stream:
+                for event in stream:
+                    events.append(event)
+                    if sum(e.type == "content_block_delta" for e in events) == 5:
+                        break
+            gc.collect()
+
+        last = ending(logs)
+        start = events[0].message
+        assert (last["response_model"], last["response_id"]) == (start.model, start.id)
+        assert (last["input_tokens"], last["cached_tokens"]) == (start.usage.input_tokens, 3)
+        assert (last["prompt_tokens"], last["completion_tokens"]) == (PROMPT_TOKENS, 5)
+        assert last["total_tokens"] == PROMPT_TOKENS + 5
+        assert last["usage_estimated"] is True
+        assert "finish_reason" not in last
+
+    def test_never_read(self, client: anthropic.Anthropic) -> None:
+        """Closed before ``message_start``: the prompt as estimated, no ids, no reason."""
+        instrument(client)
+        with capture_logs() as logs:
+            client.messages.create(**KWARGS, stream=True).close()
+            gc.collect()
+
+        last = ending(logs)
+        estimate = logs.named("messages_request_started")[0]["estimated_prompt_tokens"]
+        assert (last["prompt_tokens"], last["total_tokens"]) == (estimate, estimate)
+        assert (last["completion_tokens"], last["usage_estimated"]) == (0, True)
+        assert not {"response_id", "response_model", "finish_reason"} & last.keys()
+
     def test_abandoned(self, client: anthropic.Anthropic) -> None:
         """A raw stream dropped unclosed is logged as cancelled once it is collected."""
         instrument(client)
@@ -387,6 +423,34 @@ class TestContentAndRaw:
             f"system: Be brief.\nuser: {PROMPT}"
         )
         assert ending(logs)["response"] == text
+
+    @pytest.mark.parametrize("raw", [False, True], ids=["sdk-object", "raw-body"])
+    def test_capture_content_plain(self, client: anthropic.Anthropic, raw: bool) -> None:
+        """A plain reply, as the SDK's ``Message`` or the raw JSON body: model, id and text."""
+        instrument(client, capture_content=True)
+        with capture_logs() as logs:
+            if raw:
+                message = client.messages.with_raw_response.create(**KWARGS).parse()
+            else:
+                message = client.messages.create(**KWARGS)
+
+        last = ending(logs)
+        assert (last["response_model"], last["response_id"]) == (message.model, message.id)
+        text = "".join(block.text for block in message.content if block.type == "text")
+        assert last["response"] == text != ""
+
+    def test_blocks_without_text(self) -> None:
+        """A body's text blocks with no text add nothing; other blocks are not text."""
+        body = {
+            "content": [
+                {"type": "text", "text": None},
+                {"type": "text", "text": "tides"},
+                {"type": "thinking", "thinking": "hmm", "text": "not a reply"},
+            ],
+            "usage": {"input_tokens": 1, "output_tokens": 2},
+        }
+        assert MESSAGES.outcome(body, True).text == "tides"
+        assert MESSAGES.outcome({"usage": None}, True).text == ""
 
     def test_raw_response(self, client: anthropic.Anthropic) -> None:
         """``with_raw_response`` returns the raw response, logged with the server's usage."""

@@ -29,6 +29,7 @@ from logmoji import LoggingConfig, TelemetryConfig, setup_telemetry
 from logmoji.exceptions import BudgetExceededError
 from logmoji.llm._record import CallRecord
 from logmoji.llm.instrumentation import Instrumentation, instrument, instrument_openai
+from logmoji.llm.instrumentation.providers.openai import EMBEDDINGS, RESPONSES
 from logmoji.testing import capture_logs
 from logmoji.testing._fake_provider import FakeLLMProvider
 from logmoji.testing._fake_text import count_prompt_tokens
@@ -295,6 +296,7 @@ class TestMatrix:
             assert len(items) == last["chunks"] - hidden
         else:
             usage = result.usage
+            assert last["response_id"] == result.id
             assert (
                 last["prompt_tokens"] == getattr(usage, "prompt_tokens", None) or usage.input_tokens
             )
@@ -358,6 +360,18 @@ class TestChatStreamUsage:
         assert (last["reasoning_tokens"], last["cached_tokens"]) == (reasoning, 3)
         assert last["completion_tokens"] == REPLY + reasoning
 
+    def test_ids_and_finish_reason(self, client: openai.OpenAI) -> None:
+        """A stream's id and model come from its chunks, its finish reason from the last choice."""
+        instrument(client)
+        with capture_logs() as logs:
+            items = list(client.chat.completions.create(**OPERATIONS["chat"], stream=True))
+
+        last = ending(logs)
+        assert (last["response_id"], last["response_model"]) == (items[0].id, items[0].model)
+        reasons = [item.choices[0].finish_reason for item in items]
+        assert reasons[-1] == last["finish_reason"] == "stop"
+        assert reasons.count(None) == len(items) - 1
+
     def test_progress(self, fake: FakeLLMProvider, client: openai.OpenAI) -> None:
         """``stream_progress`` is logged at debug every N streamed tokens."""
         instrument(client, progress_every=5)
@@ -388,6 +402,11 @@ class TestStreamEnd:
         last = ending(logs)
         assert (last["tokens_streamed"], last["reason"]) == (4, "closed")
         assert last["usage_estimated"] is True
+        # The prompt as estimated before the call, the reply as counted from its deltas.
+        estimate = logs.named("chat_request_started")[0]["estimated_prompt_tokens"]
+        assert (last["prompt_tokens"], last["completion_tokens"]) == (estimate, 4)
+        assert last["total_tokens"] == estimate + 4
+        assert "finish_reason" not in last  # the chunk saying why never came
 
     def test_abandoned(self, fake: FakeLLMProvider, client: openai.OpenAI) -> None:
         """A stream dropped without closing is logged as cancelled when it is collected."""
@@ -410,6 +429,9 @@ class TestStreamEnd:
             gc.collect()
 
         assert names(logs)[-2:] == ["stream_started", "stream_cancelled"]
+        last = ending(logs)
+        assert not {"response_id", "response_model", "finish_reason"} & last.keys()
+        assert (last["completion_tokens"], last["usage_estimated"]) == (0, True)
 
     def test_completed_then_closed(self, fake: FakeLLMProvider, client: openai.OpenAI) -> None:
         """Closing a finished stream adds nothing: one call, one ending."""
@@ -489,6 +511,121 @@ class TestRawResponses:
 
         assert body["usage"]["completion_tokens"] == REPLY
         assert names(logs)[-1] == "chat_request_completed"
+
+
+class TestResponsesOutcome:
+    """What a Responses result says is logged: ids, status, cache and reasoning counts, text."""
+
+    @pytest.mark.parametrize("raw", [False, True], ids=["sdk-object", "raw-body"])
+    def test_fields(self, client: openai.OpenAI, raw: bool) -> None:
+        """The SDK's ``Response`` and the raw JSON body (read as a dict) give the same fields."""
+        instrument(client, capture_content=True)
+        request = {
+            "model": "o3-mini",
+            "input": PROMPT,
+            "extra_headers": {"x-fake-cached-tokens": "3"},
+        }
+        with capture_logs() as logs:
+            if raw:
+                result = client.responses.with_raw_response.create(**request).parse()
+            else:
+                result = client.responses.create(**request)
+
+        last = ending(logs)
+        assert (last["response_id"], last["response_model"]) == (result.id, result.model)
+        assert last["finish_reason"] == result.status == "completed"
+        assert last["cached_tokens"] == result.usage.input_tokens_details.cached_tokens == 3
+        reasoning = result.usage.output_tokens_details.reasoning_tokens
+        assert last["reasoning_tokens"] == reasoning > 0
+        assert last["response"] == result.output_text != ""
+
+    @pytest.mark.parametrize("stream", [False, True])
+    def test_incomplete(self, client: openai.OpenAI, stream: bool) -> None:
+        """A reply cut by ``max_output_tokens`` ends with that reason, not its status."""
+        instrument(client)
+        with capture_logs() as logs:
+            if stream:
+                request = {**OPERATIONS["responses"], "max_output_tokens": 5, "stream": True}
+                with client.responses.create(**request) as events:
+                    result = list(events)[-1].response
+            else:
+                result = client.responses.create(**OPERATIONS["responses"], max_output_tokens=5)
+
+        assert result.status == "incomplete"
+        assert result.incomplete_details is not None
+        assert ending(logs)["finish_reason"] == result.incomplete_details.reason
+        assert result.incomplete_details.reason == "max_output_tokens"
+
+    def test_stream_text(self, client: openai.OpenAI) -> None:
+        """A streamed reply's captured text is its deltas."""
+        instrument(client, capture_content=True)
+        with (
+            capture_logs() as logs,
+            client.responses.create(**OPERATIONS["responses"], stream=True) as stream,
+        ):
+            items = list(stream)
+
+        texts = [i.delta for i in items if i.type == "response.output_text.delta"]
+        assert ending(logs)["response"] == "".join(texts) == items[-1].response.output_text
+
+    def test_stream_closed_early(self, client: openai.OpenAI) -> None:
+        """A stream left before its usage: the model and id of its first event, a count."""
+        instrument(client)
+        items: list[Any] = []
+        with capture_logs() as logs:
+            with client.responses.create(**OPERATIONS["responses"], stream=True) as stream:
+                for item in stream:
+                    items.append(item)
+                    if sum(i.type == "response.output_text.delta" for i in items) == 5:
+                        break
+            gc.collect()
+
+        last = ending(logs)
+        created = items[0].response
+        assert items[0].type == "response.created"
+        assert (last["response_model"], last["response_id"]) == (created.model, created.id)
+        assert last["usage_estimated"] is True
+        assert last["completion_tokens"] == 5
+
+    def test_body_output_text(self) -> None:
+        """A body's text is its ``output_text`` parts; empty parts and other items add none."""
+        body = {
+            "output": [
+                {"type": "reasoning", "summary": []},
+                {
+                    "type": "message",
+                    "content": [
+                        {"type": "output_text", "text": None},
+                        {"type": "output_text", "text": "tides"},
+                        {"type": "refusal", "text": "no"},
+                    ],
+                },
+            ],
+        }
+        assert RESPONSES.outcome(body, True).text == "tides"
+        assert RESPONSES.outcome(body, False).text is None
+
+
+class TestEmbeddingsOutcome:
+    """An embeddings result: its model and how many vectors came back."""
+
+    def test_fields(self, client: openai.OpenAI) -> None:
+        """``response_model`` and ``embedding_count`` come from the result."""
+        instrument(client)
+        with capture_logs() as logs:
+            result = client.embeddings.create(model="text-embedding-3-small", input=["a", "b c"])
+
+        last = ending(logs)
+        assert last["response_model"] == result.model
+        assert last["embedding_count"] == len(result.data) == 2
+
+    def test_body_without_data(self) -> None:
+        """A body with no ``data`` list has no count, rather than failing."""
+        outcome = EMBEDDINGS.outcome(
+            {"model": "m", "usage": {"prompt_tokens": 2, "total_tokens": 2}}, False
+        )
+        assert (outcome.prompt_tokens, outcome.total_tokens) == (2, 2)
+        assert (outcome.response_model, outcome.extra) == ("m", {})
 
 
 class TestContent:
@@ -664,6 +801,24 @@ class TestSafety:
 
         assert len(items) == REPLY + 2
         assert "instrumentation_error" in names(logs)
+
+    def test_broken_clock_usage_asked(self, fake: FakeLLMProvider, client: openai.OpenAI) -> None:
+        """Once the tracker broke, a caller who asked for usage still gets the usage chunk."""
+
+        def clock() -> float:
+            raise OSError("no clock")
+
+        instrument(client, clock=clock)
+        with capture_logs() as logs:
+            stream = client.chat.completions.create(
+                **OPERATIONS["chat"], stream=True, stream_options={"include_usage": True}
+            )
+            items = list(stream)
+
+        assert "instrumentation_error" in names(logs)
+        assert len(items) == REPLY + 3
+        assert items[-1].usage is not None
+        assert not items[-1].choices
 
 
 class Answer(BaseModel):

@@ -29,7 +29,7 @@ from typing import Any
 
 import orjson
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from logmoji import (
@@ -759,18 +759,51 @@ class TestSecretFieldMasker:
         assert out[0][0] == {"token": MASK}
         assert out[0][1] == "<tuple cut: cycle>"
 
+    @pytest.mark.parametrize("kind", ["list", "dict", "tuple"])
     @pytest.mark.parametrize(("depth", "cut"), [(32, False), (33, True)])
-    def test_depth_limit(self, depth: int, cut: bool) -> None:
-        """A secret 32 lists deep is masked in place; one level deeper, the level is cut."""
+    def test_depth_limit(self, depth: int, cut: bool, kind: str) -> None:
+        """A secret 32 containers deep is masked in place; one level deeper, the level is cut."""
+        wrap: Callable[[Any], Any] = {
+            "list": lambda inner: [inner],
+            "dict": lambda inner: {"n": inner},
+            "tuple": lambda inner: (inner,),
+        }[kind]
         deep: Any = {"password": "p"}
         for _ in range(depth):
-            deep = [deep]
+            deep = wrap(deep)
         out: Any = SecretFieldMasker()(None, "info", {"event": "e", "d": deep})["d"]
         for _ in range(depth):
             if isinstance(out, str):
                 break
-            out = out[0]
+            out = out["n"] if kind == "dict" else out[0]
         assert out == ("<dict cut: too deep>" if cut else {"password": MASK})
+
+    def test_shared_tuple(self) -> None:
+        """A tuple met twice is masked once: both places hold the same masked copy."""
+        shared = ({"token": "t"},)
+        out = SecretFieldMasker()(None, "info", {"event": "e", "a": [shared, shared]})["a"]
+        assert out[0] == ({"token": MASK},)
+        assert out[1] is out[0]
+
+    def test_list_cycle(self) -> None:
+        """A list holding itself is masked into a list holding itself."""
+        cyclic: list[Any] = [{"token": "t"}]
+        cyclic.append(cyclic)
+        out = SecretFieldMasker()(None, "info", {"event": "e", "c": cyclic})["c"]
+        assert out[0] == {"token": MASK}
+        assert out[1] is out
+
+    def test_not_a_mapping(self) -> None:
+        """An object with ``items()`` but no mapping is passed on as it is (text-masked later)."""
+
+        class Pairs:
+            def items(self) -> list[tuple[str, str]]:
+                return [("password", "p")]
+
+        pairs = Pairs()
+        out = SecretFieldMasker()(None, "info", {"event": "e", "v": pairs, "l": [pairs]})
+        assert out["v"] is pairs
+        assert out["l"][0] is pairs
 
     def test_mapping_subclasses(self) -> None:
         """OrderedDicts, defaultdicts and other mappings are masked by field name too."""
@@ -898,6 +931,23 @@ class TestSecretTextMasker:
             b'{"k":"Bearer [REDACTED:credential]"}'
         )
 
+    def test_bytes_line_not_utf8(self) -> None:
+        """Bytes that are not UTF-8 come back as they were, around the masked secret."""
+        masker = SecretTextMasker()
+        line = b'\xff{"k":"Bearer abcdefgh"}\xfe'
+        assert masker(None, "info", line) == b'\xff{"k":"Bearer [REDACTED:credential]"}\xfe'
+
+    def test_clean_strings_remembered(self) -> None:
+        """Strings of up to 256 characters found clean are remembered, at most 4096 of them."""
+        masker = SecretTextMasker()
+        assert masker.screen(None, {"event": "a" * 256, "b": "b" * 257})
+        assert "a" * 256 in masker._clean
+        assert "b" * 257 not in masker._clean
+        for n in range(5000):
+            assert masker.screen(None, {"event": f"e{n}"})
+            assert len(masker._clean) <= 4096
+        assert "e4999" in masker._clean
+
     def test_json_stays_valid(self) -> None:
         """Secret-looking keys holding numbers, null, lists or dicts leave valid JSON."""
         stream = _Chunks()
@@ -965,7 +1015,10 @@ def _renderer(kind: str, max_value_chars: int) -> Any:
 
 
 class TestMaskedRenderer:
-    @settings(max_examples=400, deadline=None)
+    # mutmut runs the suite more than once in one process, each time with a new instance.
+    @settings(
+        max_examples=400, deadline=None, suppress_health_check=[HealthCheck.differing_executors]
+    )
     @given(
         fields=st.dictionaries(_texts, _values, max_size=5),
         name=_texts,
@@ -1012,6 +1065,13 @@ class TestMaskedRenderer:
     def test_screen(self, event_dict: dict[Any, Any], clean: bool) -> None:
         """Only events of printable strings without a trigger, and of scalars, pass the screen."""
         assert SecretTextMasker().screen("llm", event_dict) is clean
+
+    def test_logger_without_name(self) -> None:
+        """A logger with no ``name`` is fine; the level comes from the method called."""
+        renderer = MaskedRenderer(_renderer("json", 10_000), SecretTextMasker())
+        line = renderer(object(), "warning", {"event": "e", "k": "Bearer abcdefgh"})
+        assert orjson.loads(line)["k"] == "Bearer [REDACTED:credential]"
+        assert orjson.loads(line)["level"] == "warning"
 
     def test_user_patterns_scan_every_line(self) -> None:
         """With patterns of the user's own, no line is screened: any text may match them."""

@@ -129,6 +129,40 @@ class TestChat:
         (last,) = endings(logs)
         assert last["tool_call_count"] == len(result.choices[0].message.tool_calls) == 2
 
+    def test_arguments_captured(self, oai: openai.OpenAI) -> None:
+        """With ``capture_content`` a plain reply's tool arguments are logged."""
+        instrument(oai, capture_content=True)
+        with capture_logs() as logs:
+            result = oai.chat.completions.create(
+                model="gpt-4o-mini", messages=ASK, tools=CHAT_TOOLS
+            )
+        (last,) = endings(logs)
+        call = result.choices[0].message.tool_calls[0]
+        assert last["tool_calls"] == [
+            {"name": call.function.name, "arguments": call.function.arguments}
+        ]
+        assert "city" in json.loads(call.function.arguments)
+
+    def test_two_calls_streamed(self, oai: openai.OpenAI) -> None:
+        """Parallel tool calls in a stream are kept apart by their index, in order."""
+        instrument(oai, capture_content=True)
+        with (
+            capture_logs() as logs,
+            oai.chat.completions.stream(
+                model="gpt-4o-mini",
+                messages=ASK,
+                tools=CHAT_TOOLS,
+                extra_headers={"x-fake-tool-calls": "2"},
+            ) as stream,
+        ):
+            final = stream.get_final_completion()
+        (last,) = endings(logs)
+        calls = final.choices[0].message.tool_calls
+        assert len(calls) == 2
+        assert last["tool_calls"] == [
+            {"name": call.function.name, "arguments": call.function.arguments} for call in calls
+        ]
+
 
 class TestResponses:
     """The Responses API: ``function_call`` output items."""
@@ -180,6 +214,18 @@ class TestMessages:
         assert asked["completion_tokens"] == first.usage.output_tokens
         assert answered["finish_reason"] == second.stop_reason == "end_turn"
         assert "tool_names" not in answered
+
+    def test_arguments_captured(self, claude: anthropic.Anthropic) -> None:
+        """With ``capture_content`` a plain reply's ``tool_use`` input is logged as JSON."""
+        instrument(claude, capture_content=True)
+        with capture_logs() as logs:
+            reply = claude.messages.create(
+                model="claude-haiku-4-5", max_tokens=200, messages=ASK, tools=CLAUDE_TOOLS
+            )
+        (last,) = endings(logs)
+        use = next(block for block in reply.content if block.type == "tool_use")
+        assert last["tool_names"] == [use.name]
+        assert json.loads(last["tool_calls"][0]["arguments"]) == use.input
 
     def test_stream(self, claude: anthropic.Anthropic) -> None:
         """A streamed ``tool_use`` block is logged, its input JSON kept only when captured."""
