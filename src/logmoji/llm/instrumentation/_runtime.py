@@ -203,7 +203,7 @@ class Runtime:
                 self.internal_error("scope_end", exc)
 
     def observe(self, record: CallRecord) -> dict[str, object]:
-        """Hand ``record`` to every observer; return the fields they add."""
+        """Hand ``record`` to every observer; return the fields they add, ``None`` values left out."""
         extra: dict[str, object] = {}
         for observer in self.settings.observers:
             try:
@@ -212,5 +212,5 @@ class Runtime:
                 self.internal_error(f"observer:{type(observer).__qualname__}", exc)
                 continue
             if fields:
-                extra.update(fields)
+                extra.update((k, v) for k, v in fields.items() if v is not None)
         return extra
