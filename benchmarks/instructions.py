@@ -12,6 +12,8 @@ and warm-up cancelled out. Cases:
 * ``logmoji-no-observers``: the same with ``observers=()`` (no cost tracker,
   no performance monitor);
 * ``logmoji-silent``: default observers, the logger at ERROR (no lines written);
+* ``logmoji-run``: the ``logmoji`` call made inside an ``agent_run`` (its
+  accounting, and its ``run_id`` and ``agent`` fields on both lines);
 * ``floor``: a bare client around whose calls structlog logs the same two lines.
 
 Lines go to the null device as JSON (``--console`` for console lines).
@@ -31,7 +33,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-CASES = ("bare", "logmoji", "logmoji-no-observers", "logmoji-silent", "floor")
+CASES = ("bare", "logmoji", "logmoji-no-observers", "logmoji-silent", "logmoji-run", "floor")
 SHORT, EXTRA = 20, 200
 
 
@@ -73,6 +75,10 @@ def run(case: str, calls: int, formatter: str) -> None:
     sys.path.insert(0, os.path.dirname(__file__))
     _configure(formatter, "ERROR" if case == "logmoji-silent" else "INFO")
     call = _call(case)
+    if case == "logmoji-run":
+        from logmoji.llm.agents import agent_run
+
+        agent_run("bench").__enter__()  # left open: every call below is inside it
     for _ in range(30 + calls):
         call()
 
