@@ -21,8 +21,8 @@ scan. Strings seen before are known at the cost of a set lookup.
 from __future__ import annotations
 
 import re
-from itertools import compress
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from itertools import compress
 from typing import Any
 
 from logmoji.logger._secrets import SECRET_PATTERNS, SENSITIVE_FIELDS

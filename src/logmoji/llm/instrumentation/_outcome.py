@@ -62,7 +62,9 @@ class Outcome:
         """Return the outcome as log fields, leaving out what is unknown."""
         # Every call ends here: the pairs are read and filtered in C.
         values = _FIELD_VALUES(self)
-        out: dict[str, object] = dict(compress(zip(_FIELDS, values), map(_known, values)))
+        out: dict[str, object] = dict(
+            compress(zip(_FIELDS, values, strict=True), map(_known, values))
+        )
         if self.tool_calls:
             out["tool_call_count"] = len(self.tool_calls)
             out["tool_names"] = [call.name for call in self.tool_calls]
