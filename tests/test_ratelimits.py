@@ -221,22 +221,6 @@ class TestLowestRemainingRatio:
         pairs = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
         assert lowest_remaining_ratio(pairs) == self._full(pairs) == self._full(headers)
 
-    def test_name_table_full(self) -> None:
-        """Names learnt before the name table fills up and is cleared are learnt again."""
-        from logmoji.llm.instrumentation import ratelimits
-
-        ratelimits._classify("x-warm-up")  # the table is cleared here when it is full
-        ratelimits._NAMES.clear()
-        ratelimits._LIMITS.clear()
-        ratelimits._REMAINING.clear()
-        for i in range(ratelimits._MAX_NAMES - 1):
-            ratelimits._classify(f"x-filler-{i}")
-        # Two new names: the first fills the table, the second finds it full and clears it.
-        headers = {"x-ratelimit-limit-requests": "200", "x-ratelimit-remaining-requests": "3"}
-
-        assert lowest_remaining_ratio(headers) == 3 / 200
-        assert lowest_remaining_ratio(headers) == 3 / 200  # and from the table afterwards
-
     def test_non_ascii_whitespace(self) -> None:
         """Whitespace the full parse strips (NBSP, NEL) does not hide a low budget."""
         headers = httpx2.Headers(

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
-from itertools import compress
 from typing import Any
 
 from logmoji.logger._secrets import SECRET_PATTERNS, SENSITIVE_FIELDS
@@ -42,8 +41,6 @@ MASK = "[REDACTED]"
 
 # Values the built-in renderers write as digits and words (1.5e-05, True, None, nan).
 _SCALARS = frozenset({int, float, bool, type(None)})
-_SCREENABLE = _SCALARS | {str}
-_IS_STR = frozenset({str}).__contains__  # applied to a type: C, unlike a lambda
 _MAX_KNOWN = 4096  # clean strings remembered; then forgotten all at once
 _MAX_KNOWN_CHARS = 256  # longer strings are checked every time, not remembered
 
@@ -206,16 +203,16 @@ class SecretTextMasker:
         clean, learn = self._clean, self._learn
         if logger_name not in clean and logger_name is not None and not learn(logger_name):
             return False
-        # In C: the value types, then the keys and string values not yet known clean.
-        values = event_dict.values()
-        if not _SCREENABLE.issuperset(map(type, values)):
-            return False
-        unknown = event_dict.keys() - clean
-        strings = set(compress(values, map(_IS_STR, map(type, values))))
-        strings.difference_update(clean)
-        unknown.update(strings)
-        # Usually only the values new to this line: a request id, a response id.
-        return all(map(learn, unknown))
+        for key, value in event_dict.items():
+            if type(key) is not str or (key not in clean and not learn(key)):
+                return False
+            kind = type(value)
+            if kind is str:
+                if value not in clean and not learn(value):
+                    return False
+            elif kind not in _SCALARS:
+                return False
+        return True
 
     def _learn(self, part: object) -> bool:
         """Return whether ``part`` is a printable string no pattern could start in; remember it."""

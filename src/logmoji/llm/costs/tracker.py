@@ -48,16 +48,6 @@ from logmoji.logger.core import get_logger
 __all__ = ["Budget", "CostTracker", "ModelPrice", "PriceTier", "UsageSummary"]
 
 
-_INT_ONLY = frozenset({int})
-_COUNT_NAMES = (
-    "input_tokens",
-    "output_tokens",
-    "cached_tokens",
-    "cache_write_tokens",
-    "reasoning_tokens",
-)
-
-
 def _tokens(value: object, name: str) -> int:
     """Return ``value`` as a token count, or raise ``ValueError`` saying what is wrong."""
     if type(value) is int and value >= 0:
@@ -71,12 +61,6 @@ def _tokens(value: object, name: str) -> int:
     if count < 0:
         raise ValueError(f"{name} must be at least 0, got {count}")
     return count
-
-
-def _checked(counts: tuple[object, ...]) -> Counts:
-    """Return ``counts`` as token counts, or raise ``ValueError`` naming the first bad one."""
-    a, b, c, d, e = map(_tokens, counts, _COUNT_NAMES)
-    return a, b, c, d, e
 
 
 class CostTracker(PriceLookup):
@@ -254,14 +238,12 @@ class CostTracker(PriceLookup):
         if record.input_tokens is None and record.output_tokens is None:
             return None  # failed before the server counted anything
         counts = (
-            record.input_tokens or 0,
-            record.output_tokens or 0,
-            record.cached_tokens or 0,
-            record.cache_write_tokens or 0,
-            record.reasoning_tokens or 0,
+            _tokens(record.input_tokens or 0, "input_tokens"),
+            _tokens(record.output_tokens or 0, "output_tokens"),
+            _tokens(record.cached_tokens or 0, "cached_tokens"),
+            _tokens(record.cache_write_tokens or 0, "cache_write_tokens"),
+            _tokens(record.reasoning_tokens or 0, "reasoning_tokens"),
         )
-        if not (_INT_ONLY.issuperset(map(type, counts)) and min(counts) >= 0):
-            counts = _checked(counts)  # to say which count is wrong
         model = record.response_model or record.model
         _check_model(model)
         try:

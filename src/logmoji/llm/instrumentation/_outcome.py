@@ -10,9 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import partial
-from itertools import compress
-from operator import attrgetter, is_not
 
 from logmoji.llm.tokens import TokenEstimate
 from logmoji.logger._pipeline import text_masker
@@ -60,17 +57,22 @@ class Outcome:
 
     def fields(self) -> dict[str, object]:
         """Return the outcome as log fields, leaving out what is unknown."""
-        # Every call ends here: the pairs are read and filtered in C.
-        values = _FIELD_VALUES(self)
-        out: dict[str, object] = dict(
-            compress(zip(_FIELDS, values, strict=True), map(_known, values))
-        )
+        out: dict[str, object] = {
+            "response_id": self.response_id,
+            "response_model": self.response_model,
+            "finish_reason": self.finish_reason,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "total_tokens": self.total_tokens,
+            "cached_tokens": self.cached_tokens,
+            "cache_write_tokens": self.cache_write_tokens,
+            "reasoning_tokens": self.reasoning_tokens,
+        }
         if self.tool_calls:
             out["tool_call_count"] = len(self.tool_calls)
             out["tool_names"] = [call.name for call in self.tool_calls]
-        if self.extra:
-            out.update((k, v) for k, v in self.extra.items() if v is not None)
-        return out
+        out.update(self.extra)
+        return {key: value for key, value in out.items() if value is not None}
 
     def content_fields(self, limit: int) -> dict[str, object]:
         """Return the response text and tool-call arguments, masked and cut (capture only)."""
@@ -83,21 +85,6 @@ class Outcome:
                 for call in self.tool_calls
             ]
         return out
-
-
-_FIELDS = (
-    "response_id",
-    "response_model",
-    "finish_reason",
-    "prompt_tokens",
-    "completion_tokens",
-    "total_tokens",
-    "cached_tokens",
-    "cache_write_tokens",
-    "reasoning_tokens",
-)
-_FIELD_VALUES = attrgetter(*_FIELDS)
-_known = partial(is_not, None)
 
 
 def truncate(text: str, limit: int) -> str:

@@ -218,5 +218,7 @@ class Runtime:
                 self.internal_error(f"observer:{type(observer).__qualname__}", exc)
                 continue
             if fields:
-                extra.update((k, v) for k, v in fields.items() if v is not None)
+                for key, value in fields.items():
+                    if value is not None:
+                        extra[key] = value
         return extra

@@ -128,10 +128,6 @@ def _text(value: str | bytes) -> str:
 _UNSEEN: Any = object()
 _NAMES: dict[str | bytes, tuple[str, str] | None] = {}
 """Header name, as received -> ``(kind, field)``, or ``None`` for other headers."""
-_LIMITS: dict[str | bytes, str] = {}
-"""The names in :data:`_NAMES` of ``limit`` headers -> their kind."""
-_REMAINING: dict[str | bytes, str] = {}
-"""The names in :data:`_NAMES` of ``remaining`` headers -> their kind."""
 _MAX_NAMES = 512
 
 
@@ -143,15 +139,9 @@ def _classify(name: str | bytes) -> tuple[str, str] | None:
     """
     lowered = name.lower().decode("latin-1") if isinstance(name, bytes) else name.lower()
     split = _split(lowered) if lowered.startswith(_PREFIXES) else None
-    if len(_NAMES) >= _MAX_NAMES:  # names come from servers: keep the tables bounded
+    if len(_NAMES) >= _MAX_NAMES:  # names come from servers: keep the table bounded
         _NAMES.clear()
-        _LIMITS.clear()
-        _REMAINING.clear()
     _NAMES[name] = split
-    if split is not None and split[1] == "limit":
-        _LIMITS[name] = split[0]
-    elif split is not None and split[1] == "remaining":
-        _REMAINING[name] = split[0]
     return split
 
 
@@ -260,15 +250,6 @@ def parse_rate_limit_headers(
     )
 
 
-def _by_kind(found: dict[Any, Any], table: dict[str | bytes, str]) -> dict[str, Any]:
-    """Return the values of ``found``'s headers named in ``table``, by kind."""
-    hits = found.keys() & table.keys()
-    values = {table[name]: found[name] for name in hits}
-    if len(values) < len(hits):  # two names of one kind: the later header wins, as in parsing
-        values = {table[name]: value for name, value in found.items() if name in table}
-    return values
-
-
 def lowest_remaining_ratio(
     headers: Mapping[str, str] | Iterable[tuple[str, str]],
 ) -> float | None:
@@ -278,32 +259,22 @@ def lowest_remaining_ratio(
     without building the state: instrumentation asks this of every response and
     parses the headers in full only when a budget runs low (or debug is on).
     """
-    # This runs on every response, so the work is done by set and dict operations (in C):
-    # only names never seen before, and the limit and remaining headers, cost a step here.
-    found = dict(_pairs(headers))
-    names = found.keys()
-    unseen = names - _NAMES.keys()
-    if unseen:
-        for name in unseen:
-            _classify(name)
-        if not names <= _NAMES.keys():  # the tables filled up and were cleared on the way
-            for name in names:
-                _classify(name)
-    limits = _by_kind(found, _LIMITS)
-    remaining = _by_kind(found, _REMAINING)
+    limits: dict[str, Any] = {}
+    remaining: dict[str, Any] = {}
+    for kind, field, value in _limit_headers(headers):
+        if field == "remaining":
+            remaining[kind] = value
+        elif field == "limit":
+            limits[kind] = value
     lowest: float | None = None
     for kind, left_text in remaining.items():
         total_text = limits.get(kind)
         if total_text is None:
             continue
-        try:  # int() takes str and bytes alike, surrounding ASCII spaces included
-            total, left = int(total_text), int(left_text)
-        except ValueError:  # other spaces (NBSP, NEL) are stripped as the full parse does
-            total_int, left_int = _to_int(_text(total_text)), _to_int(_text(left_text))
-            if total_int is None or left_int is None:
-                continue
-            total, left = total_int, left_int
-        if total > 0 and (lowest is None or left / total < lowest):
+        total, left = _to_int(_text(total_text)), _to_int(_text(left_text))
+        if total is None or left is None or total <= 0:
+            continue
+        if lowest is None or left / total < lowest:
             lowest = left / total
     return lowest
 
