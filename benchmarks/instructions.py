@@ -12,7 +12,14 @@ and warm-up cancelled out. Cases:
 * ``logmoji-no-observers``: the same with ``observers=()`` (no cost tracker,
   no performance monitor);
 * ``logmoji-silent``: default observers, the logger at ERROR (no lines written);
+* ``logmoji-run``: the ``logmoji`` call made inside an ``agent_run`` (its
+  accounting, and its ``run_id`` and ``agent`` fields on both lines);
 * ``floor``: a bare client around whose calls structlog logs the same two lines.
+
+And the added cost of one streamed chunk (``--chunks``): bare and
+``instrument()``-ed clients read a replayed chat stream of 50 and of 1050
+chunks (recorded with its usage chunk, so both read the same bytes); the
+difference of the differences over 1000 is what logmoji adds per chunk.
 
 Lines go to the null device as JSON (``--console`` for console lines).
 Needs valgrind; a run takes a few minutes (two valgrind runs per case, two at a time).
@@ -31,7 +38,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-CASES = ("bare", "logmoji", "logmoji-no-observers", "logmoji-silent", "floor")
+CASES = ("bare", "logmoji", "logmoji-no-observers", "logmoji-silent", "logmoji-run", "floor")
 SHORT, EXTRA = 20, 200
 
 
@@ -68,11 +75,49 @@ def _call(case: str) -> Callable[[], object]:
     return plain(client)
 
 
+CHUNK_CASES = ("stream-50-bare", "stream-1050-bare", "stream-50-logmoji", "stream-1050-logmoji")
+CHUNK_SHORT, CHUNK_EXTRA = 2, 20
+
+
+def _stream(case: str) -> Callable[[], object]:
+    """Return one read of a replayed stream of ``case`` (``stream-<chunks>-<bare|logmoji>``)."""
+    import openai
+    from bench_instrument import MESSAGES, replay_client
+
+    from logmoji.llm.instrumentation import instrument
+    from logmoji.testing import FakeLLMProvider
+
+    _, chunks, kind = case.split("-")
+    with FakeLLMProvider(rate_limit_requests=10**9, rate_limit_tokens=10**12) as fake:
+        recorder = openai.OpenAI(base_url=fake.openai_base_url, api_key="sk-fake", max_retries=0)
+        raw = recorder.chat.completions.with_raw_response.create(
+            model="gpt-4o",
+            messages=MESSAGES,
+            stream=True,
+            stream_options={"include_usage": True},
+            extra_headers={"x-fake-reply-tokens": chunks},
+        )
+        raw.http_response.read()
+    client = replay_client(raw.http_response)
+    if kind == "logmoji":
+        instrument(client)
+
+    def read() -> None:
+        for _ in client.chat.completions.create(model="gpt-4o", messages=MESSAGES, stream=True):
+            pass
+
+    return read
+
+
 def run(case: str, calls: int, formatter: str) -> None:
     """Make ``calls`` calls of ``case`` after a warm-up (the child side of a count)."""
     sys.path.insert(0, os.path.dirname(__file__))
     _configure(formatter, "ERROR" if case == "logmoji-silent" else "INFO")
-    call = _call(case)
+    call = _stream(case) if case.startswith("stream-") else _call(case)
+    if case == "logmoji-run":
+        from logmoji.llm.agents import agent_run
+
+        agent_run("bench").__enter__()  # left open: every call below is inside it
     for _ in range(30 + calls):
         call()
 
@@ -103,6 +148,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("cases", nargs="*", metavar="CASE", help=f"any of {', '.join(CASES)}")
     parser.add_argument("--console", action="store_true", help="console lines instead of JSON")
+    parser.add_argument("--chunks", action="store_true", help="count the cost per streamed chunk")
     parser.add_argument("--run", nargs=2, metavar=("CASE", "CALLS"), help=argparse.SUPPRESS)
     parser.add_argument("--format", default="json", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -110,6 +156,9 @@ def main() -> None:
         run(args.run[0], int(args.run[1]), args.format)
         return
     formatter = "console" if args.console else "json"
+    if args.chunks:
+        _chunks(formatter)
+        return
     cases: list[str] = args.cases or list(CASES)
     unknown = sorted(set(cases) - set(CASES))
     if unknown:
@@ -126,6 +175,21 @@ def main() -> None:
     for case, kinstr in per_call.items():
         over = "" if case == "bare" else f"  (+{kinstr - per_call['bare']:,.0f} over bare)"
         print(f"{case:22} {kinstr:8,.0f}{over}")
+
+
+def _chunks(formatter: str) -> None:
+    """Count the four stream cases and print the instructions logmoji adds per chunk."""
+    jobs = [(case, n) for case in CHUNK_CASES for n in (CHUNK_SHORT, CHUNK_SHORT + CHUNK_EXTRA)]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        totals: list[Any] = list(pool.map(lambda job: count(*job, formatter), jobs))
+    per_read = {
+        case: (totals[2 * i + 1] - totals[2 * i]) / CHUNK_EXTRA
+        for i, case in enumerate(CHUNK_CASES)
+    }
+    bare = (per_read["stream-1050-bare"] - per_read["stream-50-bare"]) / 1000
+    ours = (per_read["stream-1050-logmoji"] - per_read["stream-50-logmoji"]) / 1000
+    print(f"instructions per streamed chunk: bare {bare:,.0f}, logmoji {ours:,.0f}")
+    print(f"added by logmoji per chunk: {ours - bare:,.0f} instructions")
 
 
 if __name__ == "__main__":

@@ -63,6 +63,13 @@ def _tokens(value: object, name: str) -> int:
     return count
 
 
+def _checked(counts: tuple[object, ...]) -> Counts:
+    """Return ``counts`` as token counts, or raise ``ValueError`` naming the first bad one."""
+    names = ("input_tokens", "output_tokens", "cached_tokens", "cache_write_tokens")
+    a, b, c, d = (_tokens(count, name) for count, name in zip(counts, names, strict=False))
+    return a, b, c, d, _tokens(counts[4], "reasoning_tokens")
+
+
 class CostTracker(PriceLookup):
     """Price each LLM call, add it up per key and in total, and enforce budgets.
 
@@ -238,12 +245,16 @@ class CostTracker(PriceLookup):
         if record.input_tokens is None and record.output_tokens is None:
             return None  # failed before the server counted anything
         counts = (
-            _tokens(record.input_tokens or 0, "input_tokens"),
-            _tokens(record.output_tokens or 0, "output_tokens"),
-            _tokens(record.cached_tokens or 0, "cached_tokens"),
-            _tokens(record.cache_write_tokens or 0, "cache_write_tokens"),
-            _tokens(record.reasoning_tokens or 0, "reasoning_tokens"),
+            record.input_tokens or 0,
+            record.output_tokens or 0,
+            record.cached_tokens or 0,
+            record.cache_write_tokens or 0,
+            record.reasoning_tokens or 0,
         )
+        for count in counts:  # inline: every call comes here with five good counts
+            if type(count) is not int or count < 0:
+                counts = _checked(counts)  # a ValueError naming the bad one
+                break
         model = record.response_model or record.model
         _check_model(model)
         try:

@@ -211,11 +211,17 @@ class Call:
         outcome: Outcome | None,
         category: str | None,
     ) -> None:
-        """Add the observers' fields, log the call's one ending and close its scopes."""
-        fields["server_address"] = self.rt.server_address
-        fields["server_port"] = self.rt.server_port
+        """Add the observers' fields, log the call's one ending and close its scopes.
+
+        ``fields`` holds no ``None`` value: the callers leave out what is unknown.
+        """
+        rt = self.rt
+        if rt.server_address is not None:
+            fields["server_address"] = rt.server_address
+        if rt.server_port is not None:
+            fields["server_port"] = rt.server_port
         record = None
-        if self.rt.settings.observers or self.run is not None:
+        if rt.settings.observers or self.run is not None:
             duration = fields.get("duration_ms")
             ttft = fields.get("ttft_ms")
             record = self._record(
@@ -225,11 +231,10 @@ class Call:
                 success=category is None,
                 error_category=category,
             )
-            if self.rt.settings.observers:
-                fields.update(self.rt.observe(record))
+            if rt.settings.observers:
+                fields.update(rt.observe(record))
             if self.run is not None:
                 self.run.add_call(record, fields.get("cost_usd"))
-        fields = _drop_none(fields)
         self._emit(level, event, fields)
         self._end_scopes(record, fields)
 
@@ -241,10 +246,10 @@ class Call:
         self._log_rate_limits(headers if isinstance(headers, Mapping) else self.headers)
         fields["error"] = info.error
         fields["error_type"] = info.error_type
-        fields["status_code"] = info.status_code
-        fields["request_id"] = info.request_id or self.request_id
-        fields["retry_after"] = info.retry_after
-        fields["error_message"] = info.message
+        _put(fields, "status_code", info.status_code)
+        _put(fields, "request_id", info.request_id or self.request_id)
+        _put(fields, "retry_after", info.retry_after)
+        _put(fields, "error_message", info.message)
         return info.category
 
     def completed(self, outcome: Outcome) -> None:
@@ -252,7 +257,7 @@ class Call:
         try:
             self._log_rate_limits(self.headers)
             fields = self._base()
-            fields["request_id"] = self.request_id
+            _put(fields, "request_id", self.request_id)
             fields.update(outcome.fields())
             fields["duration_ms"] = self._elapsed_ms()
             fields["retries"] = self.retries
@@ -319,7 +324,7 @@ class Call:
         end = self.rt.settings.clock()
         outcome = tracker.outcome()
         fields = self._base()
-        fields["request_id"] = self.request_id
+        _put(fields, "request_id", self.request_id)
         fields.update(outcome.fields())
         fields["chunks"] = tracker.chunks
         fields["tokens_streamed"] = tracker.deltas
@@ -340,9 +345,15 @@ class Call:
             category = self._error_fields(exc, fields)
             self._finish("error", "stream_failed", fields, outcome, category)
         else:
-            fields["reason"] = reason
+            _put(fields, "reason", reason)
             self._finish("warning", "stream_cancelled", fields, outcome, "cancelled")
 
 
 def _drop_none(fields: dict[str, object]) -> dict[str, object]:
     return {key: value for key, value in fields.items() if value is not None}
+
+
+def _put(fields: dict[str, object], key: str, value: object) -> None:
+    """Set ``fields[key]`` unless ``value`` is unknown (``None``): events leave it out."""
+    if value is not None:
+        fields[key] = value

@@ -31,6 +31,8 @@ _SETTINGS = (
     ("stop_sequences", "stop_sequences"),
 )
 
+_SETTING_KEYS = frozenset(key for key, _ in _SETTINGS)
+
 
 class Operation:
     """Describe one SDK method: how to read its request, its result and its stream."""
@@ -74,6 +76,8 @@ def request_settings(body: Mapping[str, Any]) -> dict[str, object] | None:
     ``max_output_tokens``), ``top_p``, ``seed`` and ``stop_sequences`` (a
     single ``stop`` string becomes a list of one).
     """
+    if _SETTING_KEYS.isdisjoint(body):  # in C: most requests set none of them
+        return None
     out: dict[str, object] | None = None
     for key, name in _SETTINGS:
         value = body.get(key)

@@ -86,10 +86,22 @@ class Settings:
     clock: Callable[[], float] = time.perf_counter
 
 
+def _hooks(
+    observers: tuple[CallObserver, ...], name: str
+) -> tuple[tuple[str, Callable[[str, str, str], Any]], ...]:
+    """Return the observers' optional method ``name``, each with where to report its bugs."""
+    return tuple(
+        (f"observer:{type(o).__qualname__}", getattr(o, name))
+        for o in observers
+        if callable(getattr(o, name, None))
+    )
+
+
 class Runtime:
     """Share one instrumentation's logger, settings and observers among its calls."""
 
     __slots__ = (
+        "_checks",
         "_reported",
         "_starters",
         "log",
@@ -114,11 +126,8 @@ class Runtime:
         self.log = log
         self.request_id_header = request_id_header
         self._reported: set[str] = set()
-        self._starters: tuple[tuple[str, Callable[[str, str, str], Any]], ...] = tuple(
-            (f"observer:{type(o).__qualname__}", getattr(o, "start_call"))  # noqa: B009 - optional
-            for o in settings.observers
-            if callable(getattr(o, "start_call", None))
-        )
+        self._starters = _hooks(settings.observers, "start_call")
+        self._checks = _hooks(settings.observers, "before_call")
 
     def emit(self, level: str, event: str, fields: dict[str, object]) -> None:
         """Log one event; a failure to log is reported once and otherwise ignored."""
@@ -154,16 +163,13 @@ class Runtime:
 
     def before_call(self, operation: str, model: str) -> None:
         """Ask observers whether the call may go ahead; only a budget stop propagates."""
-        for observer in self.settings.observers:
-            hook = getattr(observer, "before_call", None)
-            if hook is None:
-                continue
+        for where, check in self._checks:
             try:
-                hook(self.provider, operation, model)
+                check(self.provider, operation, model)
             except BudgetExceededError:
                 raise
             except Exception as exc:  # an observer's bug must not fail the user's call
-                self.internal_error(f"observer:{type(observer).__qualname__}", exc)
+                self.internal_error(where, exc)
 
     def open_scopes(self, operation: str, model: str) -> tuple[CallScope, ...]:
         """Ask observers with ``start_call`` for the scopes of a call that starts now."""
@@ -203,7 +209,7 @@ class Runtime:
                 self.internal_error("scope_end", exc)
 
     def observe(self, record: CallRecord) -> dict[str, object]:
-        """Hand ``record`` to every observer; return the fields they add."""
+        """Hand ``record`` to every observer; return the fields they add (without ``None``s)."""
         extra: dict[str, object] = {}
         for observer in self.settings.observers:
             try:
@@ -212,5 +218,7 @@ class Runtime:
                 self.internal_error(f"observer:{type(observer).__qualname__}", exc)
                 continue
             if fields:
-                extra.update(fields)
+                for key, value in fields.items():
+                    if value is not None:
+                        extra[key] = value
         return extra

@@ -259,22 +259,32 @@ def lowest_remaining_ratio(
     without building the state: instrumentation asks this of every response and
     parses the headers in full only when a budget runs low (or debug is on).
     """
+    # Every response comes here: the pairs are walked inline, without _limit_headers.
+    names = _NAMES
     limits: dict[str, Any] = {}
     remaining: dict[str, Any] = {}
-    for kind, field, value in _limit_headers(headers):
-        if field == "remaining":
-            remaining[kind] = value
-        elif field == "limit":
-            limits[kind] = value
+    for raw_name, raw_value in _pairs(headers):
+        split = names.get(raw_name, _UNSEEN)
+        if split is _UNSEEN:
+            split = _classify(raw_name)
+        if split is not None:
+            if split[1] == "remaining":
+                remaining[split[0]] = raw_value
+            elif split[1] == "limit":
+                limits[split[0]] = raw_value
     lowest: float | None = None
     for kind, left_text in remaining.items():
         total_text = limits.get(kind)
         if total_text is None:
             continue
-        total, left = _to_int(_text(total_text)), _to_int(_text(left_text))
-        if total is None or left is None or total <= 0:
-            continue
-        if lowest is None or left / total < lowest:
+        try:  # int() reads str and bytes alike, around ASCII spaces
+            total, left = int(total_text), int(left_text)
+        except ValueError:  # other spaces (NBSP, NEL) are stripped as the full parse does
+            total_int, left_int = _to_int(_text(total_text)), _to_int(_text(left_text))
+            if total_int is None or left_int is None:
+                continue
+            total, left = total_int, left_int
+        if total > 0 and (lowest is None or left / total < lowest):
             lowest = left / total
     return lowest
 
