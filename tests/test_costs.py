@@ -1006,6 +1006,24 @@ def fake() -> Iterator[Any]:
 class TestInstrumented:
     """End to end: real SDK clients, instrumented, against the fake provider over HTTP."""
 
+    @pytest.fixture(autouse=True)
+    def _close_clients(self, fake: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+        """Close the clients a test makes: an unclosed one warns wherever it is collected."""
+        made: list[Any] = []
+
+        def kept(make: Any) -> Any:
+            def client(**kw: Any) -> Any:
+                made.append(make(**kw))
+                return made[-1]
+
+            return client
+
+        for name in ("openai_client", "anthropic_client"):
+            monkeypatch.setattr(fake, name, kept(getattr(fake, name)))
+        yield
+        for client in made:
+            client.close()
+
     def test_openai_completed_event_has_cost(self, fake: Any) -> None:
         """chat_request_completed carries cost_usd at gpt-4o's prices, cached tokens included."""
         from logmoji.llm.instrumentation import instrument
