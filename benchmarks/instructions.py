@@ -14,6 +14,8 @@ and warm-up cancelled out. Cases:
 * ``logmoji-silent``: default observers, the logger at ERROR (no lines written);
 * ``logmoji-run``: the ``logmoji`` call made inside an ``agent_run`` (its
   accounting, and its ``run_id`` and ``agent`` fields on both lines);
+* ``logmoji-fields``: the ``logmoji`` call with the same two fields bound
+  (``bind_contextvars``) and no run: what the fields alone cost;
 * ``floor``: a bare client around whose calls structlog logs the same two lines.
 
 And the added cost of one streamed chunk (``--chunks``): bare and
@@ -38,7 +40,15 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-CASES = ("bare", "logmoji", "logmoji-no-observers", "logmoji-silent", "logmoji-run", "floor")
+CASES = (
+    "bare",
+    "logmoji",
+    "logmoji-no-observers",
+    "logmoji-silent",
+    "logmoji-run",
+    "logmoji-fields",
+    "floor",
+)
 SHORT, EXTRA = 20, 200
 
 
@@ -118,6 +128,10 @@ def run(case: str, calls: int, formatter: str) -> None:
         from logmoji.llm.agents import agent_run
 
         agent_run("bench").__enter__()  # left open: every call below is inside it
+    elif case == "logmoji-fields":
+        from logmoji import bind_contextvars
+
+        bind_contextvars(run_id="0123456789abcdef", agent="bench")
     for _ in range(30 + calls):
         call()
 
