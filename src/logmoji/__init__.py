@@ -11,8 +11,9 @@ LLM features live in :mod:`logmoji.llm` (SDK instrumentation, costs,
 monitoring); test helpers in :mod:`logmoji.testing`.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from logmoji._lazy import lazy_names
 from logmoji.exceptions import BudgetExceededError, ConfigurationError, LogmojiError
 from logmoji.logger.context import (
     bind_contextvars,
@@ -42,19 +43,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'logmoji' has no attribute {name!r}")
-    from importlib import import_module
-
-    value = getattr(import_module(module), name)
-    globals()[name] = value  # later lookups find it directly
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__ = lazy_names(__name__, _LAZY)
 
 
 __version__ = "0.1.0"

@@ -5,7 +5,9 @@ submodule such as :mod:`logmoji.logger.context` (which ``import logmoji``
 does) does not build the whole core: ``logmoji report`` never logs.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from logmoji._lazy import lazy_names
 
 if TYPE_CHECKING:
     from logmoji.logger.config import LoggingConfig, TelemetryConfig
@@ -19,19 +21,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'logmoji.logger' has no attribute {name!r}")
-    from importlib import import_module
-
-    value = getattr(import_module(module), name)
-    globals()[name] = value  # later lookups find it directly
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__ = lazy_names(__name__, _LAZY)
 
 
 __all__ = ["Logger", "LoggingConfig", "TelemetryConfig", "get_logger"]
