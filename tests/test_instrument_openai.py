@@ -383,6 +383,23 @@ class TestChatStreamUsage:
         assert {event["log_level"] for event in progress} == {"debug"}
         assert {event["emoji"] for event in progress} == {"🌊"}
 
+    def test_progress_and_captured_text(self, client: openai.OpenAI) -> None:
+        """Under capture every delta's text is kept, and progress still comes every N tokens."""
+        instrument(client, progress_every=7, capture_content=True)
+        with capture_logs() as logs:
+            items = list(client.chat.completions.create(**OPERATIONS["chat"], stream=True))
+
+        texts = [
+            i.choices[0].delta.content for i in items if i.choices and i.choices[0].delta.content
+        ]
+        progress = logs.named("stream_progress")
+        assert len(texts) > 14
+        assert [event["tokens_streamed"] for event in progress] == list(range(7, len(texts) + 1, 7))
+        last = ending(logs)
+        assert last["tokens_streamed"] == len(texts)
+        assert last["response"] == "".join(texts)
+        assert 0 < last["ttft_ms"] <= last["duration_ms"]
+
 
 class TestStreamEnd:
     """A stream stopped early is logged once as cancelled."""
@@ -1028,3 +1045,26 @@ class TestInstrumentOpenAI:
         )
 
         assert out.stdout.strip() == "[]"
+
+
+class TestGetField:
+    """Results are read the same whether they are SDK models, JSON dicts or absent."""
+
+    def test_models_dicts_and_none(self) -> None:
+        """A model by attribute, a dict (or a subclass) by key, ``None`` as absent."""
+        from collections import OrderedDict
+
+        from openai.types.completion_usage import CompletionUsage
+
+        from logmoji.llm.instrumentation._operation import get_field
+
+        usage = CompletionUsage(prompt_tokens=3, completion_tokens=4, total_tokens=7)
+        assert get_field(usage, "prompt_tokens") == 3
+        assert get_field(usage, "prompt_tokens_details") is None
+        assert get_field(get_field(usage, "prompt_tokens_details"), "cached_tokens") is None
+        assert get_field({"prompt_tokens": 3}, "prompt_tokens") == 3
+        assert get_field(OrderedDict(prompt_tokens=5), "prompt_tokens") == 5
+        # A dict's own attributes are not its fields.
+        assert get_field({"items": 1}, "items") == 1
+        assert get_field({}, "items") is None
+        assert get_field(None, "prompt_tokens") is None

@@ -80,21 +80,25 @@ class RunState:
 
     def add_call(self, record: CallRecord, cost: object) -> None:
         """Count a finished call in this run and in every run around it."""
-        known = record.input_tokens is not None or record.output_tokens is not None
+        inputs, outputs = record.input_tokens, record.output_tokens
+        success = record.success
+        known = inputs is not None or outputs is not None
+        add_in, add_out = inputs or 0, outputs or 0
+        cached = record.cached_tokens or 0
         priced = type(cost) is float or type(cost) is int
         with _LOCK:
             run: RunState | None = self
             while run is not None:
                 totals = run.totals
                 totals.model_calls += 1
-                if not record.success:
-                    totals.failed_calls += 1
                 if known:
-                    totals.input_tokens += record.input_tokens or 0
-                    totals.output_tokens += record.output_tokens or 0
-                    totals.cached_tokens += record.cached_tokens or 0
-                elif record.success:
+                    totals.input_tokens += add_in
+                    totals.output_tokens += add_out
+                    totals.cached_tokens += cached
+                elif success:
                     totals.calls_without_usage += 1
+                if not success:
+                    totals.failed_calls += 1
                 if priced:
                     totals.cost_usd += cost  # type: ignore[operator]
                     totals.priced_calls += 1

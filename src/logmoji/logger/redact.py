@@ -193,9 +193,10 @@ class SecretTextMasker:
         """Return whether a built-in renderer's line for ``event_dict`` is certain to need no mask.
 
         ``True`` only when there are no custom patterns, no traceback to render,
-        and every key, every value and the logger name is a printable ``str`` in
-        which no pattern could start (:meth:`may_hold_secret`), or an ``int``,
-        ``float``, ``bool`` or ``None``. See :class:`MaskedRenderer` for why the
+        every key is (or equals) and every value and the logger name is a
+        printable ``str`` in which no pattern could start
+        (:meth:`may_hold_secret`), or a value is an ``int``, ``float``, ``bool``
+        or ``None``. See :class:`MaskedRenderer` for why the
         line then holds no secret either.
         """
         if self._custom or "exc_info" in event_dict:
@@ -203,14 +204,21 @@ class SecretTextMasker:
         clean, learn = self._clean, self._learn
         if logger_name not in clean and logger_name is not None and not learn(logger_name):
             return False
-        for key, value in event_dict.items():
-            if type(key) is not str or (key not in clean and not learn(key)):
-                return False
+        # The keys first, in C: usually every one is known. A key equal to a known-clean
+        # string renders as its text: orjson writes a str subclass's text, and the console
+        # formats it with str.__format__ unless the subclass overrides that to write
+        # something else, which is beyond what screening guards against.
+        if not event_dict.keys() <= clean:
+            for key in event_dict:
+                if type(key) is not str or (key not in clean and not learn(key)):
+                    return False
+        scalars = _SCALARS
+        for value in event_dict.values():
             kind = type(value)
             if kind is str:
                 if value not in clean and not learn(value):
                     return False
-            elif kind not in _SCALARS:
+            elif kind not in scalars:
                 return False
         return True
 

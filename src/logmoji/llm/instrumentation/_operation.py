@@ -58,8 +58,12 @@ class Operation:
 
 def get_field(obj: object, name: str) -> Any:
     """Return ``obj.name`` or ``obj[name]``: results are SDK models, raw bodies are dicts."""
-    if isinstance(obj, dict):  # a plain dict check: an ABC check costs ten times more
-        return obj.get(name)
+    if obj is None:  # an absent part (no usage details): getattr would raise inside
+        return None
+    # Not isinstance(): for an object that is no dict it also looks up obj.__class__,
+    # which for an SDK model costs more than the attribute read itself.
+    if issubclass(type(obj), dict):
+        return obj.get(name)  # type: ignore[attr-defined]
     return getattr(obj, name, None)
 
 

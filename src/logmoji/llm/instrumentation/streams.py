@@ -9,8 +9,11 @@ hands each item to a :class:`StreamTracker` before yielding it, and wraps
 ``with``/``async with``, ``.response``, ``.text_stream`` and
 ``get_final_message()`` keep working because they are the SDK's own code.
 
-The per-item cost is one generator step plus the tracker's ``feed``: a counter,
-a type check, and a clock read only for the first text delta. The stream's end
+The per-item cost is one generator step plus the tracker's ``feed``: a counter
+and a few attribute reads. A text delta adds one more counter and one
+comparison with :attr:`StreamTracker.due`; only the first delta (its clock read),
+every ``progress_every``-th (a progress line) and, under content capture, every
+delta (its text kept) go further, to :meth:`StreamTracker.milestone`. The stream's end
 is logged exactly once: ``stream_completed`` when the SDK's iterator runs out,
 ``stream_failed`` when it raises, ``stream_cancelled`` when the stream is closed,
 garbage-collected or its task cancelled before the end.
@@ -47,6 +50,7 @@ class StreamTracker:
         "complete",
         "deltas",
         "done",
+        "due",
         "first_token_at",
         "parts",
     )
@@ -63,6 +67,9 @@ class StreamTracker:
         self._clock = settings.clock
         self._every = settings.progress_every
         self._next_progress = settings.progress_every
+        #: The delta count at which :meth:`token` has more to do than count: the first
+        #: delta, then the next progress line (0 under capture: every delta's text).
+        self.due = 1
 
     def feed(self, item: Any) -> bool:
         """Look at one item; return whether the caller should see it."""
@@ -73,8 +80,17 @@ class StreamTracker:
         raise NotImplementedError
 
     def token(self, text: str | None) -> None:
-        """Count one text delta; note the first one's time and log progress every N."""
+        """Count one text delta; note the first one's time and log progress every N.
+
+        Subclasses may inline it on their hot path as
+        ``self.deltas += 1`` then ``if self.deltas >= self.due: self.milestone(text)``.
+        """
         self.deltas += 1
+        if self.deltas >= self.due:
+            self.milestone(text)
+
+    def milestone(self, text: str | None) -> None:
+        """Do what the delta just counted is due for: first token time, progress, captured text."""
         if self.first_token_at is None:
             self.first_token_at = self._clock()
         if self.deltas >= self._next_progress:
@@ -83,8 +99,12 @@ class StreamTracker:
                 self.call.stream_progress(self)
             except Exception as exc:  # a progress line is not worth breaking the stream
                 self.call.rt.internal_error("stream_progress", exc)
-        if self.parts is not None and text:
-            self.parts.append(text)
+        if self.parts is not None:
+            if text:
+                self.parts.append(text)
+            self.due = 0
+        else:
+            self.due = self._next_progress
 
     def text(self) -> str | None:
         """Return the streamed text when content capture is on, else ``None``."""

@@ -81,16 +81,22 @@ class ChatTracker(StreamTracker):
         if choices:
             choice = choices[0]
             delta = choice.delta
-            if delta is not None and (delta.content or delta.tool_calls):
-                self.token(delta.content)
-                if delta.tool_calls:
-                    self._tool_deltas(delta.tool_calls)
+            if delta is not None:
+                content = delta.content
+                tools = delta.tool_calls
+                if content or tools:
+                    self.deltas += 1  # StreamTracker.token, inlined: it runs once a chunk
+                    if self.deltas >= self.due:
+                        self.milestone(content)
+                    if tools:
+                        self._tool_deltas(tools)
             if choice.finish_reason is not None:
                 self.finish_reason = choice.finish_reason
         if self.response_model is None:
             self.response_model, self.response_id = item.model, item.id
-        if item.usage is not None:
-            self.usage = item.usage
+        usage = item.usage
+        if usage is not None:
+            self.usage = usage
             return bool(choices) or not self.strip
         return True
 
