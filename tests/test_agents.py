@@ -274,6 +274,70 @@ class TestNesting:
         assert_totals_match(ending, calls_of(logs, run.run_id))
 
 
+class TestCounting:
+    """Calls are queued and counted in batches; the totals are exact whenever they are read."""
+
+    def test_longer_than_a_batch(self, oai: openai.OpenAI) -> None:
+        """A nested run of more calls than one batch: read mid-run and at the end, both exact."""
+        from logmoji.llm._runs import BATCH
+
+        loops = BATCH // 2 + 3  # two calls a loop: more than one batch
+        with capture_logs() as logs, agent_run("outer") as outer:
+            with agent_run("inner") as inner:
+                agent_loop(oai, "first")
+                assert (inner.totals.model_calls, outer.totals.model_calls) == (2, 2)
+                for i in range(loops - 1):
+                    agent_loop(oai, f"question {i}")
+            agent_loop(oai, "last")
+        (inner_end,) = events(logs, "agent_run_completed", agent="inner")
+        (outer_end,) = events(logs, "agent_run_completed", agent="outer")
+        assert inner_end["model_calls"] == 2 * loops > BATCH
+        assert_totals_match(inner_end, calls_of(logs, inner.run_id))
+        everything = calls_of(logs, inner.run_id) + calls_of(logs, outer.run_id)
+        assert_totals_match(outer_end, everything)
+        assert outer.totals.model_calls == outer_end["model_calls"] == 2 * loops + 2
+
+    def test_threads_lose_no_call(self) -> None:
+        """Eight threads ending calls in one nested run while it is read: nothing is lost."""
+        from logmoji.llm._record import CallRecord
+        from logmoji.llm._runs import RunState
+
+        parent = RunState("parent", "p", None, None)
+        child = RunState("child", "c", None, parent)
+        ok = CallRecord("openai", "chat", MODEL, input_tokens=3, output_tokens=5, cached_tokens=1)
+        unknown = CallRecord("openai", "chat", MODEL)
+        failed = CallRecord("openai", "chat", MODEL, success=False, error_category="timeout")
+        start = threading.Barrier(9)
+
+        def end_calls() -> None:
+            start.wait()
+            for _ in range(500):
+                child.add_call(ok, 0.25)
+                child.add_call(unknown, None)
+                child.add_call(failed, None)
+                child.add_tool(failed=False)
+
+        workers = [threading.Thread(target=end_calls) for _ in range(8)]
+        for worker in workers:
+            worker.start()
+        start.wait()
+        while any(worker.is_alive() for worker in workers):
+            assert child.totals.model_calls <= 12_000  # reading meanwhile counts what is queued
+        for worker in workers:
+            worker.join()
+        for run in (child, parent):
+            totals = run.totals
+            assert totals.model_calls == 12_000
+            assert (totals.input_tokens, totals.output_tokens, totals.cached_tokens) == (
+                12_000,
+                20_000,
+                4_000,
+            )
+            assert (totals.calls_without_usage, totals.failed_calls) == (4_000, 4_000)
+            assert (totals.cost_usd, totals.priced_calls) == (1_000.0, 4_000)
+            assert totals.tool_executions == 4_000
+
+
 class TestFailures:
     def test_failing_tool(self, oai: openai.OpenAI) -> None:
         """A tool that raises fails the run; the same exception reaches the caller."""

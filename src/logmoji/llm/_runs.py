@@ -4,9 +4,16 @@ A :class:`RunState` is made per :func:`~logmoji.llm.agents.agent_run` and made
 current through the :data:`current_run` context variable, so asyncio tasks and
 threads started with a copied context see it too. An instrumented call reads
 the variable once when it starts (a few dozen nanoseconds when no run is in
-force) and, when it ends, adds its :class:`~logmoji.llm._record.CallRecord` and
+force) and, when it ends, hands its :class:`~logmoji.llm._record.CallRecord` and
 its cost to that run and to every run around it: a sub-agent's calls count in
 its parent's totals. Tool executions are added the same way.
+
+A call's record is queued, not counted at once: one ``deque.append`` (atomic,
+so no lock) per run. The queue is counted into the totals in one loop when
+it reaches :data:`BATCH` records and whenever the totals are read. Counting
+one record where the call ends costs about a microsecond, most of it cache
+misses on a path the rest of the call has pushed out of the CPU's caches;
+counted in a batch, the same work takes a fraction of that.
 
 This module imports nothing heavy: ``_call.py`` imports it on every SDK import.
 """
@@ -14,15 +21,19 @@ This module imports nothing heavy: ``_call.py`` imports it on every SDK import.
 from __future__ import annotations
 
 import threading
+from collections import deque
 from contextvars import ContextVar
 from dataclasses import dataclass
 
 from logmoji.llm._record import CallRecord
 
-__all__ = ["RunState", "RunTotals", "current_run"]
+__all__ = ["BATCH", "RunState", "RunTotals", "current_run"]
 
-# One lock for every run: adding is a few integer additions, and a call ending
-# in one thread while a tool ends in another must not lose either.
+#: Queued call records of a run are counted into its totals this many at a time.
+BATCH = 32
+
+# One lock for every run's totals: counting is a few integer additions, and two
+# threads counting into one run (queued calls, a tool) must not lose either's.
 _LOCK = threading.Lock()
 
 
@@ -66,7 +77,16 @@ class RunTotals:
 class RunState:
     """One agent run in progress: who it is, its parent run, and its totals."""
 
-    __slots__ = ("_failed_tool", "agent", "conversation_id", "parent", "run_id", "totals")
+    __slots__ = (
+        "_failed_tool",
+        "_queued",
+        "_totals",
+        "agent",
+        "chain",
+        "conversation_id",
+        "parent",
+        "run_id",
+    )
 
     def __init__(
         self, agent: str, run_id: str, conversation_id: str | None, parent: RunState | None
@@ -75,44 +95,59 @@ class RunState:
         self.run_id = run_id
         self.conversation_id = conversation_id
         self.parent = parent
-        self.totals = RunTotals()
+        #: This run and every run around it, innermost first: where a call is counted.
+        self.chain: tuple[RunState, ...] = (self,) if parent is None else (self, *parent.chain)
+        self._totals = RunTotals()
+        self._queued: deque[tuple[CallRecord, object]] = deque()
         self._failed_tool: tuple[BaseException, str] | None = None
 
+    @property
+    def totals(self) -> RunTotals:
+        """What the run's calls and tools added up to so far (queued calls counted first)."""
+        if self._queued:
+            self._count_queued()
+        return self._totals
+
     def add_call(self, record: CallRecord, cost: object) -> None:
-        """Count a finished call in this run and in every run around it."""
-        inputs, outputs = record.input_tokens, record.output_tokens
-        success = record.success
-        known = inputs is not None or outputs is not None
-        add_in, add_out = inputs or 0, outputs or 0
-        cached = record.cached_tokens or 0
-        priced = type(cost) is float or type(cost) is int
+        """Count a finished call in this run and in every run around it (queued; see above)."""
+        item = (record, cost)
+        for run in self.chain:
+            queued = run._queued
+            queued.append(item)
+            if len(queued) >= BATCH:
+                run._count_queued()
+
+    def _count_queued(self) -> None:
+        """Count every queued call into the totals, in the order the calls ended."""
+        queued, totals = self._queued, self._totals
+        take = queued.popleft
+        # Only a holder of the lock takes from a queue; calls queued meanwhile (appending
+        # is atomic) are counted now or the next time.
         with _LOCK:
-            run: RunState | None = self
-            while run is not None:
-                totals = run.totals
+            while queued:
+                record, cost = take()
                 totals.model_calls += 1
-                if known:
-                    totals.input_tokens += add_in
-                    totals.output_tokens += add_out
-                    totals.cached_tokens += cached
+                success = record.success
+                inputs, outputs = record.input_tokens, record.output_tokens
+                if inputs is not None or outputs is not None:
+                    totals.input_tokens += inputs or 0
+                    totals.output_tokens += outputs or 0
+                    totals.cached_tokens += record.cached_tokens or 0
                 elif success:
                     totals.calls_without_usage += 1
                 if not success:
                     totals.failed_calls += 1
-                if priced:
-                    totals.cost_usd += cost  # type: ignore[operator]
+                if type(cost) is float or type(cost) is int:
+                    totals.cost_usd += cost
                     totals.priced_calls += 1
-                run = run.parent
 
     def add_tool(self, *, failed: bool) -> None:
         """Count a finished tool execution in this run and in every run around it."""
         with _LOCK:
-            run: RunState | None = self
-            while run is not None:
-                run.totals.tool_executions += 1
+            for run in self.chain:
+                run._totals.tool_executions += 1
                 if failed:
-                    run.totals.failed_tool_executions += 1
-                run = run.parent
+                    run._totals.failed_tool_executions += 1
 
     def note_failed_tool(self, exc: BaseException, tool: str) -> None:
         """Remember that ``tool`` raised ``exc``, for the ending of this run and those around it."""

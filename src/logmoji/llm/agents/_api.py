@@ -100,13 +100,17 @@ class AgentRun(_Decorates):
         self.conversation_id = conversation_id
         self.fields = fields
         self.run_id: str | None = None
-        self.totals = RunTotals()
         self._state: RunState | None = None
         self._run_token: Token[RunState | None] | None = None
         self._bound: Mapping[str, Token[Any]] = {}
 
     def _fresh(self) -> AgentRun:
         return AgentRun(self.name, self.conversation_id, self.fields, self._log)
+
+    @property
+    def totals(self) -> RunTotals:
+        """What the run's calls and tools added up to so far (all zero before it starts)."""
+        return RunTotals() if self._state is None else self._state.totals
 
     def __enter__(self) -> Self:
         parent = current_run.get()
@@ -115,7 +119,7 @@ class AgentRun(_Decorates):
             conversation = parent.conversation_id
         self.run_id = _new_run_id()
         state = RunState(self.name, self.run_id, conversation, parent)
-        self._state, self.totals = state, state.totals
+        self._state = state
         self._run_token = current_run.set(state)
         context: dict[str, object] = {"run_id": self.run_id, "agent": self.name}
         if conversation is not None:
