@@ -297,6 +297,20 @@ class TestCounting:
         assert_totals_match(outer_end, everything)
         assert outer.totals.model_calls == outer_end["model_calls"] == 2 * loops + 2
 
+    def test_odd_counts_are_unknown(self) -> None:
+        """A count that is no number is not added; the call counts as one without usage."""
+        from logmoji.llm._record import CallRecord
+        from logmoji.llm._runs import RunState
+
+        run = RunState("odd", "o", None, None)
+        run.add_call(CallRecord("openai", "chat", MODEL, input_tokens=3, output_tokens=5), None)
+        odd = CallRecord("openai", "chat", MODEL, input_tokens="7", output_tokens=2)  # type: ignore[arg-type]
+        run.add_call(odd, 0.5)
+        totals = run.totals
+        assert (totals.model_calls, totals.calls_without_usage) == (2, 1)
+        assert (totals.input_tokens, totals.output_tokens) == (3, 5)
+        assert (totals.cost_usd, totals.priced_calls) == (0.5, 1)
+
     def test_threads_lose_no_call(self) -> None:
         """Eight threads ending calls in one nested run while it is read: nothing is lost."""
         from logmoji.llm._record import CallRecord

@@ -130,9 +130,16 @@ class RunState:
                 success = record.success
                 inputs, outputs = record.input_tokens, record.output_tokens
                 if inputs is not None or outputs is not None:
-                    totals.input_tokens += inputs or 0
-                    totals.output_tokens += outputs or 0
-                    totals.cached_tokens += record.cached_tokens or 0
+                    try:
+                        summed = (
+                            totals.input_tokens + (inputs or 0),
+                            totals.output_tokens + (outputs or 0),
+                            totals.cached_tokens + (record.cached_tokens or 0),
+                        )
+                    except TypeError:  # a count that is no number (odd usage data): unknown
+                        totals.calls_without_usage += 1
+                    else:
+                        totals.input_tokens, totals.output_tokens, totals.cached_tokens = summed
                 elif success:
                     totals.calls_without_usage += 1
                 if not success:
