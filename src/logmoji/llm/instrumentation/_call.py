@@ -291,11 +291,11 @@ class Call:
         try:
             self._log_rate_limits(self.headers)
             fields = self._base()
-            fields["request_id"] = self.request_id
+            _put(fields, "request_id", self.request_id)
             if self.headers_at is not None:
                 fields["time_to_headers_ms"] = self._elapsed_ms(self.headers_at)
             fields["retries"] = self.retries
-            self._emit("info", "stream_started", _drop_none(fields))
+            self._emit("info", "stream_started", fields)
         except Exception as exc:  # the caller's stream must be returned regardless
             self.rt.internal_error("stream_started", exc)
 

@@ -10,10 +10,11 @@ hands each item to a :class:`StreamTracker` before yielding it, and wraps
 ``get_final_message()`` keep working because they are the SDK's own code.
 
 The per-item cost is one generator step plus the tracker's ``feed``: a counter
-and a few attribute reads. A text delta adds one more counter and one
-comparison with :attr:`StreamTracker.due`; only the first delta (its clock read),
-every ``progress_every``-th (a progress line) and, under content capture, every
-delta (its text kept) go further, to :meth:`StreamTracker.milestone`. The stream's end
+and a few attribute reads. A text delta adds :meth:`StreamTracker.token`: one
+more counter and one comparison with :attr:`StreamTracker.due`. Only the first
+delta (its clock read), every ``progress_every``-th (a progress line) and,
+under content capture, every delta (its text kept) go further, to
+:meth:`StreamTracker.milestone`. The stream's end
 is logged exactly once: ``stream_completed`` when the SDK's iterator runs out,
 ``stream_failed`` when it raises, ``stream_cancelled`` when the stream is closed,
 garbage-collected or its task cancelled before the end.
@@ -80,11 +81,7 @@ class StreamTracker:
         raise NotImplementedError
 
     def token(self, text: str | None) -> None:
-        """Count one text delta; note the first one's time and log progress every N.
-
-        Subclasses may inline it on their hot path as
-        ``self.deltas += 1`` then ``if self.deltas >= self.due: self.milestone(text)``.
-        """
+        """Count one text delta; note the first one's time and log progress every N."""
         self.deltas += 1
         if self.deltas >= self.due:
             self.milestone(text)

@@ -85,9 +85,7 @@ class ChatTracker(StreamTracker):
                 content = delta.content
                 tools = delta.tool_calls
                 if content or tools:
-                    self.deltas += 1  # StreamTracker.token, inlined: it runs once a chunk
-                    if self.deltas >= self.due:
-                        self.milestone(content)
+                    self.token(content)
                     if tools:
                         self._tool_deltas(tools)
             if choice.finish_reason is not None:
