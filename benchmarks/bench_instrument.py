@@ -270,6 +270,19 @@ def main() -> None:
     def ns(value: float) -> str:
         return f"{value:,.0f} ns"
 
+    def run_rows(cpu: dict[str, float], lines: str) -> list[tuple[str, str, str, str]]:
+        """Return the rows of a call's bookkeeping outside a run and what a run adds to it."""
+        return [
+            (f"call bookkeeping, outside a run, {lines} lines", "", ns(cpu["outside"]), "no HTTP"),
+            ("  added by the run's totals", "", ns(cpu["totals"] - cpu["outside"]), ""),
+            (
+                "  added by the run, with its fields",
+                "",
+                ns(cpu["inside"] - cpu["outside"]),
+                "run_id, agent on each line; ≤ 3,000 ns",
+            ),
+        ]
+
     rows = [
         ("plain call, bare", ns(plain_wall["bare"]), ns(plain_cpu["bare"]), ""),
         (
@@ -300,33 +313,8 @@ def main() -> None:
         ("replayed call, outside a run", "", ns(run_cpu["outside"]), ""),
         ("replayed call, inside an agent run", "", ns(run_cpu["inside"]), ""),
         ("  added by the run", "", ns(run_cpu["inside"] - run_cpu["outside"]), "over HTTP"),
-        ("call bookkeeping, outside a run", "", ns(memory_cpu["outside"]), "no HTTP"),
-        ("call bookkeeping, inside a run", "", ns(memory_cpu["inside"]), "no HTTP"),
-        (
-            "  added by the run's totals",
-            "",
-            ns(memory_cpu["totals"] - memory_cpu["outside"]),
-            "console lines",
-        ),
-        (
-            "  added by the run, with its fields",
-            "",
-            ns(memory_cpu["inside"] - memory_cpu["outside"]),
-            "run_id, agent on each line; ≤ 3,000 ns",
-        ),
-        ("call bookkeeping, outside a run, JSON", "", ns(json_cpu["outside"]), "no HTTP"),
-        (
-            "  added by the run's totals",
-            "",
-            ns(json_cpu["totals"] - json_cpu["outside"]),
-            "JSON lines",
-        ),
-        (
-            "  added by the run, with its fields",
-            "",
-            ns(json_cpu["inside"] - json_cpu["outside"]),
-            "run_id, agent on each line; ≤ 3,000 ns",
-        ),
+        *run_rows(memory_cpu, "console"),
+        *run_rows(json_cpu, "JSON"),
         (
             f"stream of {LONG}, bare",
             ns(stream_wall["bare long"]),
