@@ -163,7 +163,7 @@ def replay_client(reply: Any) -> openai.OpenAI:
         return httpx2.Response(200, headers=headers, content=content)
 
     return openai.OpenAI(
-        base_url="http://replay/v1",
+        base_url="https://api.openai.com/v1",  # a mocked transport: nothing leaves the process
         api_key="sk-fake",
         max_retries=0,
         http_client=httpx2.Client(transport=httpx2.MockTransport(handler)),

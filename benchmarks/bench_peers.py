@@ -448,7 +448,7 @@ def measure_instrument(quick: bool) -> dict[str, float]:
 
     def replayed() -> openai.OpenAI:
         return openai.OpenAI(
-            base_url="http://replay/v1",
+            base_url="https://api.openai.com/v1",  # a mocked transport: nothing leaves the process
             api_key="sk-fake",
             max_retries=0,
             http_client=httpx2.Client(transport=transport),

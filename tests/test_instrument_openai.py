@@ -736,18 +736,40 @@ class TestObservers:
         """An observer gets a CallRecord with the server's tokens; its fields join the ending."""
         recorder = Recorder()
         instrument(client, observers=[recorder])
+        cached = {"x-fake-cached-tokens": "3"}  # unlike the reasoning tokens' 0
         with capture_logs() as logs:
-            result = client.chat.completions.create(**OPERATIONS["chat"], stream=stream)
+            result = client.chat.completions.create(
+                **OPERATIONS["chat"], stream=stream, extra_headers=cached
+            )
             if stream:
                 list(result)
 
         (record,) = recorder.records
+        end = ending(logs)
+        assert (end["cached_tokens"], end["reasoning_tokens"]) == (3, 0)
         assert recorder.before == [("openai", "chat", "gpt-4o")]
-        assert (record.provider, record.operation, record.model) == ("openai", "chat", "gpt-4o")
-        assert (record.input_tokens, record.output_tokens) == (PROMPT_TOKENS["chat"], REPLY)
-        assert (record.success, record.stream, record.retries) == (True, stream, 0)
-        assert record.request_id == ending(logs)["request_id"]
-        assert ending(logs)["cost_usd"] == 0.5
+        # Every field, each in its place (the record is built positionally).
+        assert record == CallRecord(
+            provider="openai",
+            operation="chat",
+            model="gpt-4o",
+            response_model=end["response_model"],
+            input_tokens=PROMPT_TOKENS["chat"],
+            output_tokens=REPLY,
+            cached_tokens=end["cached_tokens"],
+            cache_write_tokens=None,
+            reasoning_tokens=end["reasoning_tokens"],
+            duration_ms=end["duration_ms"],
+            ttft_ms=end["ttft_ms"] if stream else None,
+            success=True,
+            error_category=None,
+            stream=stream,
+            retries=0,
+            request_id=end["request_id"],
+            server_address="127.0.0.1",
+            server_port=fake.port,
+        )
+        assert end["cost_usd"] == 0.5
 
     def test_failure_record(self, fake: FakeLLMProvider, client: openai.OpenAI) -> None:
         """A failed call reaches observers with its error category."""

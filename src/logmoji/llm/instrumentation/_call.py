@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from logmoji.llm._record import CallRecord
 from logmoji.llm._runs import RunState, current_run
@@ -86,7 +86,7 @@ class Call:
         scopes, self.scopes = self.scopes, ()
         if scopes:
             if record is None:
-                record = self._record(None, success=False, error_category="instrumentation_error")
+                record = self._record(None, error_category="instrumentation_error")
             self.rt.end_scopes(scopes, record, fields)
 
     def _base(self) -> dict[str, object]:
@@ -183,24 +183,36 @@ class Call:
         except Exception as exc:  # the SDK's retry must go ahead regardless
             self.rt.internal_error("on_retry", exc)
 
-    def _record(self, outcome: Outcome | None, **kw: Any) -> CallRecord:
+    def _record(
+        self,
+        outcome: Outcome | None,
+        duration_ms: float | None = None,
+        ttft_ms: float | None = None,
+        success: bool = False,
+        error_category: str | None = None,
+    ) -> CallRecord:
         o = outcome or Outcome()
+        # Positional, in CallRecord's field order: its frozen __init__ with 18 keywords
+        # cost a quarter more (36 against 27 thousand instructions, every observed call).
         return CallRecord(
-            provider=self.rt.provider,
-            operation=self.operation,
-            model=self.prompt.model,
-            response_model=o.response_model,
-            input_tokens=o.prompt_tokens,
-            output_tokens=o.completion_tokens,
-            cached_tokens=o.cached_tokens,
-            cache_write_tokens=o.cache_write_tokens,
-            reasoning_tokens=o.reasoning_tokens,
-            stream=self.stream,
-            retries=self.retries,
-            request_id=self.request_id,
-            server_address=self.rt.server_address,
-            server_port=self.rt.server_port,
-            **kw,
+            self.rt.provider,
+            self.operation,
+            self.prompt.model,
+            o.response_model,
+            o.prompt_tokens,
+            o.completion_tokens,
+            o.cached_tokens,
+            o.cache_write_tokens,
+            o.reasoning_tokens,
+            duration_ms,
+            ttft_ms,
+            success,
+            error_category,
+            self.stream,
+            self.retries,
+            self.request_id,
+            self.rt.server_address,
+            self.rt.server_port,
         )
 
     def _finish(
@@ -226,10 +238,10 @@ class Call:
             ttft = fields.get("ttft_ms")
             record = self._record(
                 outcome,
-                duration_ms=duration if isinstance(duration, float) else None,
-                ttft_ms=ttft if isinstance(ttft, float) else None,
-                success=category is None,
-                error_category=category,
+                duration if isinstance(duration, float) else None,
+                ttft if isinstance(ttft, float) else None,
+                category is None,
+                category,
             )
             if rt.settings.observers:
                 fields.update(rt.observe(record))
