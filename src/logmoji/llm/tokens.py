@@ -144,7 +144,7 @@ def estimate_texts(texts: list[str], messages: int, model: str | None = None) ->
     if encoding is not None:
         count = sum(len(encoding.encode_ordinary(text)) for text in texts)
         return TokenEstimate(count + overhead, "tiktoken")
-    chars = sum(len(text) for text in texts)
+    chars = sum(map(len, texts))
     return TokenEstimate(math.ceil(chars / _CHARS_PER_TOKEN) + overhead, "heuristic")
 
 

@@ -17,9 +17,13 @@ from logmoji.logger._pipeline import text_masker
 __all__ = ["Outcome", "Prompt", "ToolCall", "truncate"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Prompt:
-    """Summarize a request without keeping its text (unless content capture is on)."""
+    """Summarize a request without keeping its text (unless content capture is on).
+
+    Not frozen, though nothing changes it once made: a frozen dataclass sets each
+    field through ``object.__setattr__``, and every request builds one of these.
+    """
 
     model: str
     message_count: int
