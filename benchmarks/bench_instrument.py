@@ -62,6 +62,9 @@ from logmoji.llm.instrumentation.streams import _watch
 
 MESSAGES: Any = [{"role": "user", "content": "Name three rivers of Europe, briefly."}]
 SHORT, LONG = 50, 1050
+# Replayed calls go to OpenAI's address, so they are named and priced as in production;
+# their transport is mocked, so nothing leaves the process.
+REPLAY_BASE_URL = "https://api.openai.com/v1"
 
 
 def configure_null_sink(formatter: str = "console") -> None:
@@ -163,7 +166,7 @@ def replay_client(reply: Any) -> openai.OpenAI:
         return httpx2.Response(200, headers=headers, content=content)
 
     return openai.OpenAI(
-        base_url="https://api.openai.com/v1",  # a mocked transport: nothing leaves the process
+        base_url=REPLAY_BASE_URL,
         api_key="sk-fake",
         max_retries=0,
         http_client=httpx2.Client(transport=httpx2.MockTransport(handler)),

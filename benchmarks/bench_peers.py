@@ -430,7 +430,13 @@ def measure_instrument(quick: bool) -> dict[str, float]:
     """Time bare, logmoji- and logfire-instrumented calls; return ns per call by case."""
     import httpx2
     import openai
-    from bench_instrument import call_in_memory, fake_provider, run_cases_for, streamed
+    from bench_instrument import (
+        REPLAY_BASE_URL,
+        call_in_memory,
+        fake_provider,
+        run_cases_for,
+        streamed,
+    )
 
     from logmoji.llm.instrumentation import instrument
 
@@ -448,7 +454,7 @@ def measure_instrument(quick: bool) -> dict[str, float]:
 
     def replayed() -> openai.OpenAI:
         return openai.OpenAI(
-            base_url="https://api.openai.com/v1",  # a mocked transport: nothing leaves the process
+            base_url=REPLAY_BASE_URL,
             api_key="sk-fake",
             max_retries=0,
             http_client=httpx2.Client(transport=transport),

@@ -86,7 +86,7 @@ class Call:
         scopes, self.scopes = self.scopes, ()
         if scopes:
             if record is None:
-                record = self._record(None, error_category="instrumentation_error")
+                record = self._record(None, None, None, False, "instrumentation_error")
             self.rt.end_scopes(scopes, record, fields)
 
     def _base(self) -> dict[str, object]:
@@ -186,10 +186,10 @@ class Call:
     def _record(
         self,
         outcome: Outcome | None,
-        duration_ms: float | None = None,
-        ttft_ms: float | None = None,
-        success: bool = False,
-        error_category: str | None = None,
+        duration_ms: float | None,
+        ttft_ms: float | None,
+        success: bool,
+        error_category: str | None,
     ) -> CallRecord:
         o = outcome or Outcome()
         # Positional, in CallRecord's field order: its frozen __init__ with 18 keywords
