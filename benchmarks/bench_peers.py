@@ -22,7 +22,9 @@ interleaved (a, b, c, a, b, c, ...), and the medians compared.
   instrumented by ``logmoji.llm.instrument`` (JSON lines, default observers), one
   by logfire's ``instrument_openai`` (``send_to_logfire=False``, console off)
   and, as the floor, a bare client around whose calls structlog logs the same
-  two lines. Over HTTP
+  two lines; beside it, a bare client whose calls do the same work by hand
+  (``_ByHand``: the lines with the call's real values, its price, its latency
+  in a ddsketch, its rate-limit headers read and checked). Over HTTP
   (wall clock), and with the provider's recorded replies replayed from memory
   (CPU time, without network noise): the overhead of each instrumentation and,
   from streams of 50 and 1050 chunks, the cost added per chunk.
@@ -50,6 +52,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -341,7 +344,8 @@ def _record(base_url: str) -> tuple[Any, dict[tuple[bool, bool], bytes]]:
     return reply, streams
 
 
-# What logmoji logs for a plain chat call (cost_usd from the default cost tracker).
+# What logmoji logs for the replayed chat call (cost_usd from the default cost tracker):
+# tests/test_bench_floor.py checks that these are its lines' fields and values.
 STARTED = {
     "provider": "openai",
     "operation": "chat",
@@ -351,6 +355,8 @@ STARTED = {
     "estimated_prompt_tokens": 13,
     "token_estimate": "heuristic",
     "stream": False,
+    "server_address": "api.openai.com",
+    "server_port": 443,
 }
 COMPLETED = {
     "provider": "openai",
@@ -367,6 +373,8 @@ COMPLETED = {
     "reasoning_tokens": 0,
     "duration_ms": 1.5,
     "retries": 0,
+    "server_address": "api.openai.com",
+    "server_port": 443,
     "cost_usd": 0.0002725,
 }
 
@@ -389,14 +397,108 @@ class _TwoLines:
         return result
 
 
+# What a hand-written instrumentation of this one client reads the rate limits from.
+_LIMIT_HEADERS = {
+    b"x-ratelimit-limit-requests": ("requests", 0),
+    b"x-ratelimit-remaining-requests": ("requests", 1),
+    b"x-ratelimit-limit-tokens": ("tokens", 0),
+    b"x-ratelimit-remaining-tokens": ("tokens", 1),
+}
+
+
+class _ByHand:
+    """A bare client whose chat calls do logmoji's work, written by hand for this call only.
+
+    The same two lines with the call's real values (the prompt's size and
+    estimate, the response's ids and usage, the duration, the server), the
+    call priced from per-model terms looked up once, its latency added to a
+    ``ddsketch`` sketch, and the lowest remaining rate-limit budget read from
+    the response's headers (through an httpx response hook) and checked: what
+    an instrumentation of one OpenAI client's plain chat calls has to do, with
+    no generality (other providers, shapes, streams, errors, observers).
+    """
+
+    def __init__(self, client: Any) -> None:
+        from ddsketch import DDSketch
+
+        self.create = client.chat.completions.create
+        client._client.event_hooks["response"].append(self._response)
+        self.log = _structlog_json(open(os.devnull, "wb"))  # noqa: SIM115 - process lifetime
+        self.sketch = DDSketch()
+        # USD per token: input, cached input, output (gpt-4o's, as genai-prices has them).
+        self.terms = {"gpt-4o-2025-01-01": (Decimal("2.5e-6"), Decimal("1.25e-6"), Decimal("1e-5"))}
+        self.headers: list[tuple[bytes, bytes]] = []
+
+    def _response(self, response: Any) -> None:
+        self.headers = response.headers.raw
+
+    def call(self, **kwargs: Any) -> Any:
+        model, messages = kwargs["model"], kwargs["messages"]
+        chars = sum([len(message["content"]) for message in messages])
+        server = {"server_address": "api.openai.com", "server_port": 443}
+        self.log.info(
+            "chat_request_started",
+            provider="openai",
+            operation="chat",
+            model=model,
+            message_count=len(messages),
+            prompt_chars=chars,
+            estimated_prompt_tokens=-(-chars // 4) + 3 * len(messages),
+            token_estimate="heuristic",
+            stream=False,
+            **server,
+        )
+        started = time.perf_counter()
+        result = self.create(**kwargs)
+        duration = round((time.perf_counter() - started) * 1000.0, 2)
+        usage = result.usage
+        prompt, completion = usage.prompt_tokens, usage.completion_tokens
+        details = usage.prompt_tokens_details
+        cached = 0 if details is None else details.cached_tokens or 0
+        details = usage.completion_tokens_details
+        fields: dict[str, Any] = {
+            "provider": "openai",
+            "operation": "chat",
+            "model": model,
+            "request_id": result._request_id,
+            "response_id": result.id,
+            "response_model": result.model,
+            "finish_reason": result.choices[0].finish_reason,
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "total_tokens": usage.total_tokens,
+            "cached_tokens": cached,
+            "reasoning_tokens": None if details is None else details.reasoning_tokens,
+            "duration_ms": duration,
+            "retries": 0,
+            **server,
+        }
+        terms = self.terms.get(result.model)
+        if terms is not None:
+            cost = (prompt - cached) * terms[0] + cached * terms[1] + completion * terms[2]
+            fields["cost_usd"] = float(cost)
+        self.sketch.add(duration)
+        limits: list[list[int]] = [[0, 0], [0, 0]]
+        for name, value in self.headers:
+            found = _LIMIT_HEADERS.get(name)
+            if found is not None:
+                limits[found[0] == "tokens"][found[1]] = int(value)
+        lowest = min((left / total for total, left in limits if total > 0), default=None)
+        if lowest is not None and lowest < 0.1:
+            self.log.warning("rate_limit_status", lowest_remaining_ratio=lowest)
+        self.log.info("chat_request_completed", **fields)
+        return result
+
+
 def _clients(make: Callable[[], Any]) -> dict[str, Case]:
-    """Return one plain chat call each: bare, logmoji, logfire, and bare plus two lines."""
+    """Return one plain chat call each: bare, logmoji, logfire, two lines, the work by hand."""
     import logfire
     from bench_instrument import MESSAGES, plain
 
     from logmoji.llm.instrumentation import instrument
 
     bare, ours, theirs, floor = make(), make(), make(), _TwoLines(make())
+    by_hand = _ByHand(make())
     instrument(ours)
     logfire.instrument_openai(theirs)
     return {
@@ -404,6 +506,7 @@ def _clients(make: Callable[[], Any]) -> dict[str, Case]:
         "logmoji": plain(ours),
         "logfire": plain(theirs),
         "two lines": lambda: floor.call(model="gpt-4o", messages=MESSAGES),
+        "by hand": lambda: by_hand.call(model="gpt-4o", messages=MESSAGES),
     }
 
 
@@ -467,7 +570,7 @@ def measure_instrument(quick: bool) -> dict[str, float]:
         clock=time.process_time_ns,
     )
     cpu = {f"replay {name}": statistics.median(values) for name, values in replays.items()}
-    for name in ("logmoji", "logfire", "two lines"):
+    for name in ("logmoji", "logfire", "two lines", "by hand"):
         cpu[f"overhead {name}"] = paired(replays, lambda r, name=name: r[name] - r["bare"])
     bare, ours = replayed(), replayed()
     instrument(ours)
@@ -792,6 +895,12 @@ def rows(r: dict[str, float]) -> list[tuple[str, ...]]:
         r["overhead logmoji"],
         r["overhead two lines"],
         1.5,
+    )
+    at_most(
+        "  floor: the same work by hand, vs 2 structlog lines",
+        r["overhead by hand"],
+        r["overhead two lines"],
+        None,
     )
     run_added = r["run added"]
     row(

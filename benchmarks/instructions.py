@@ -16,7 +16,9 @@ and warm-up cancelled out. Cases:
   accounting, and its ``run_id`` and ``agent`` fields on both lines);
 * ``logmoji-fields``: the ``logmoji`` call with the same two fields bound
   (``bind_contextvars``) and no run: what the fields alone cost;
-* ``floor``: a bare client around whose calls structlog logs the same two lines.
+* ``floor``: a bare client around whose calls structlog logs the same two lines;
+* ``by-hand``: a bare client whose calls do logmoji's work written by hand for
+  this one call (``bench_peers._ByHand``; needs ``ddsketch``, as in ``.bench-venv``).
 
 And the added cost of one streamed chunk (``--chunks``): bare and
 ``instrument()``-ed clients read a replayed chat stream of 50 and of 1050
@@ -48,6 +50,7 @@ CASES = (
     "logmoji-run",
     "logmoji-fields",
     "floor",
+    "by-hand",
 )
 SHORT, EXTRA = 20, 200
 
@@ -66,7 +69,7 @@ def _call(case: str) -> Callable[[], object]:
     """Return one replayed chat call of ``case``."""
     import openai
     from bench_instrument import MESSAGES, plain, replay_client
-    from bench_peers import _TwoLines
+    from bench_peers import _ByHand, _TwoLines
 
     from logmoji.llm.instrumentation import instrument
     from logmoji.testing import FakeLLMProvider
@@ -78,6 +81,9 @@ def _call(case: str) -> Callable[[], object]:
     if case == "floor":
         floor = _TwoLines(client)
         return lambda: floor.call(model="gpt-4o", messages=MESSAGES)
+    if case == "by-hand":
+        hand = _ByHand(client)
+        return lambda: hand.call(model="gpt-4o", messages=MESSAGES)
     if case == "logmoji-no-observers":
         instrument(client, observers=())
     elif case != "bare":
