@@ -407,6 +407,9 @@ _LIMIT_HEADERS = {
 }
 
 
+_SERVER = {"server_address": "api.openai.com", "server_port": 443}
+
+
 class _ByHand:
     """A bare client whose chat calls do logmoji's work, written by hand for this call only.
 
@@ -451,7 +454,6 @@ class _ByHand:
     def call(self, **kwargs: Any) -> Any:
         model, messages = kwargs["model"], kwargs["messages"]
         chars = sum([len(message["content"]) for message in messages])
-        server = {"server_address": "api.openai.com", "server_port": 443}
         self.log.info(
             "chat_request_started",
             provider="openai",
@@ -462,7 +464,7 @@ class _ByHand:
             estimated_prompt_tokens=-(-chars // 4) + 3 * len(messages),
             token_estimate="heuristic",
             stream=False,
-            **server,
+            **_SERVER,
         )
         started = time.perf_counter()
         result = self.create(**kwargs)
@@ -491,7 +493,7 @@ class _ByHand:
             fields["reasoning_tokens"] = reasoning
         fields["duration_ms"] = duration
         fields["retries"] = 0
-        fields.update(server)
+        fields.update(_SERVER)
         terms = self.terms.get(result.model)
         if terms is not None:
             cached = cached or 0

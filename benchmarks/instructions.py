@@ -65,19 +65,34 @@ def _configure(formatter: str, level: str) -> None:
     setup_telemetry(TelemetryConfig(logging=config), environ={})
 
 
-def _call(case: str) -> Callable[[], object]:
-    """Return one replayed chat call of ``case``."""
-    import openai
-    from bench_instrument import MESSAGES, plain, replay_client
-    from bench_peers import _ByHand, _TwoLines
+def record_chat(**options: Any) -> Any:
+    """Return the fake provider's HTTP response, read, to the cases' chat request with ``options``.
 
-    from logmoji.llm.instrumentation import instrument
+    Rate limits are set too high to run low, so that no case logs a warning.
+    """
+    import openai
+    from bench_instrument import MESSAGES
+
     from logmoji.testing import FakeLLMProvider
 
     with FakeLLMProvider(rate_limit_requests=10**9, rate_limit_tokens=10**12) as fake:
         recorder = openai.OpenAI(base_url=fake.openai_base_url, api_key="sk-fake", max_retries=0)
-        raw = recorder.chat.completions.with_raw_response.create(model="gpt-4o", messages=MESSAGES)
-    client = replay_client(raw.http_response)
+        raw = recorder.chat.completions.with_raw_response.create(
+            model="gpt-4o", messages=MESSAGES, **options
+        )
+        raw.http_response.read()
+        recorder.close()
+    return raw.http_response
+
+
+def _call(case: str) -> Callable[[], object]:
+    """Return one replayed chat call of ``case``."""
+    from bench_instrument import MESSAGES, plain, replay_client
+    from bench_peers import _ByHand, _TwoLines
+
+    from logmoji.llm.instrumentation import instrument
+
+    client = replay_client(record_chat())
     if case == "floor":
         floor = _TwoLines(client)
         return lambda: floor.call(model="gpt-4o", messages=MESSAGES)
@@ -97,24 +112,17 @@ CHUNK_SHORT, CHUNK_EXTRA = 2, 20
 
 def _stream(case: str) -> Callable[[], object]:
     """Return one read of a replayed stream of ``case`` (``stream-<chunks>-<bare|logmoji>``)."""
-    import openai
     from bench_instrument import MESSAGES, replay_client
 
     from logmoji.llm.instrumentation import instrument
-    from logmoji.testing import FakeLLMProvider
 
     _, chunks, kind = case.split("-")
-    with FakeLLMProvider(rate_limit_requests=10**9, rate_limit_tokens=10**12) as fake:
-        recorder = openai.OpenAI(base_url=fake.openai_base_url, api_key="sk-fake", max_retries=0)
-        raw = recorder.chat.completions.with_raw_response.create(
-            model="gpt-4o",
-            messages=MESSAGES,
-            stream=True,
-            stream_options={"include_usage": True},
-            extra_headers={"x-fake-reply-tokens": chunks},
-        )
-        raw.http_response.read()
-    client = replay_client(raw.http_response)
+    reply = record_chat(
+        stream=True,
+        stream_options={"include_usage": True},
+        extra_headers={"x-fake-reply-tokens": chunks},
+    )
+    client = replay_client(reply)
     if kind == "logmoji":
         instrument(client)
 

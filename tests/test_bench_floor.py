@@ -15,17 +15,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import openai
 import orjson
 import pytest
 
 from logmoji.llm import tokens
 from logmoji.llm.instrumentation import instrument
-from logmoji.testing import FakeLLMProvider, capture_logs
+from logmoji.testing import capture_logs
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
 import bench_peers
 from bench_instrument import MESSAGES, replay_client
+from instructions import record_chat
 
 # What the capture and structlog's chain add to every event, beside the call's fields.
 META = {"event", "log_level", "logger", "emoji", "level", "timestamp"}
@@ -52,11 +52,7 @@ def _fields(events: list[dict[str, Any]]) -> Lines:
 @pytest.fixture(scope="module")
 def recorded() -> Any:
     """The fake provider's reply to the benchmarks' chat request, to replay from memory."""
-    with FakeLLMProvider(rate_limit_requests=10**9, rate_limit_tokens=10**12) as fake:
-        recorder = openai.OpenAI(base_url=fake.openai_base_url, api_key="sk-fake", max_retries=0)
-        raw = recorder.chat.completions.with_raw_response.create(model="gpt-4o", messages=MESSAGES)
-        recorder.close()
-    return raw.http_response
+    return record_chat()
 
 
 @pytest.fixture(scope="module")
