@@ -6,6 +6,7 @@ import importlib
 import importlib.metadata
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import structlog
@@ -178,6 +179,29 @@ class TestExports:
             [sys.executable, "-c", code], capture_output=True, text=True, check=True
         )
         assert out.stdout.strip() == "[]"
+
+    def test_report_loads_no_logging_core(self, tmp_path: Path) -> None:
+        """``import logmoji`` and ``logmoji report`` load neither structlog nor the logging core.
+
+        The report's start-up is part of its time. The context functions come on
+        first use, like the rest of the core.
+        """
+        log = tmp_path / "app.jsonl"
+        log.write_text('{"event": "chat_request_completed", "model": "m", "duration_ms": 1.0}\n')
+        code = (
+            "import sys, logmoji; from logmoji.cli import main;"
+            f"main(['report', {str(log)!r}]);"
+            "print([m for m in sys.modules if m.split('.')[0] in ('structlog', 'rich')"
+            " or m.startswith(('logmoji.logger.core', 'logmoji.logger.render', "
+            "'logmoji.logger.context', 'logmoji.logger.emoji'))], file=sys.stderr);"
+            "from logmoji import bind_contextvars; from logmoji.logger import context;"
+            "print(bind_contextvars is context.bind_contextvars, file=sys.stderr)"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
+        assert "LLM usage · 1 calls" in out.stdout
+        assert out.stderr.strip().splitlines() == ["[]", "True"]
 
 
 class TestLLMExports:

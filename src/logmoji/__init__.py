@@ -15,21 +15,22 @@ from typing import TYPE_CHECKING
 
 from logmoji._lazy import lazy_names
 from logmoji.exceptions import BudgetExceededError, ConfigurationError, LogmojiError
-from logmoji.logger.context import (
-    bind_contextvars,
-    bound_contextvars,
-    clear_contextvars,
-    unbind_contextvars,
-)
 
 if TYPE_CHECKING:
     from logmoji.logger.config import LLMConfig, LoggingConfig, OTelConfig, TelemetryConfig
+    from logmoji.logger.context import (
+        bind_contextvars,
+        bound_contextvars,
+        clear_contextvars,
+        unbind_contextvars,
+    )
     from logmoji.logger.core import Logger, get_logger
     from logmoji.logger.emoji.types import EmojiSetConfig
     from logmoji.setup import reset, setup_telemetry
 
-# The logging core is imported on first use of one of these names, not by
-# ``import logmoji``: a library that only imports logmoji pays for structlog alone.
+# The logging core, and structlog under it, are imported on first use of one of
+# these names, not by ``import logmoji``: the ``logmoji report`` command and a
+# library that only imports logmoji's exceptions never load them.
 _LAZY = {
     "EmojiSetConfig": "logmoji.logger.emoji.types",
     "LLMConfig": "logmoji.logger.config",
@@ -37,9 +38,13 @@ _LAZY = {
     "LoggingConfig": "logmoji.logger.config",
     "OTelConfig": "logmoji.logger.config",
     "TelemetryConfig": "logmoji.logger.config",
+    "bind_contextvars": "logmoji.logger.context",
+    "bound_contextvars": "logmoji.logger.context",
+    "clear_contextvars": "logmoji.logger.context",
     "get_logger": "logmoji.logger.core",
     "reset": "logmoji.setup",
     "setup_telemetry": "logmoji.setup",
+    "unbind_contextvars": "logmoji.logger.context",
 }
 
 

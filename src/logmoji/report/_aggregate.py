@@ -59,6 +59,7 @@ class Group:
         "reasoning",
         "requests",
         "retries",
+        "sorted",
         "tps",
         "ttft",
         "unknown",
@@ -69,9 +70,16 @@ class Group:
         self.input = self.output = self.cached = self.reasoning = 0
         self.cost = 0.0
         self.priced = self.retries = self.unknown = 0
+        # Values added since the last sort(); sort() moves them into ``sorted``.
         self.latency = array("d")
         self.ttft = array("d")
         self.tps = array("d")
+        #: The sorted parts of the latencies, TTFTs and speeds (see ``logmoji.report._sorted``).
+        self.sorted: tuple[list[array[float]], list[array[float]], list[array[float]]] = (
+            [],
+            [],
+            [],
+        )
         self.errors: dict[str, int] = {}
 
     def merge(self, other: Group) -> None:
@@ -87,17 +95,22 @@ class Group:
         self.priced += other.priced
         self.retries += other.retries
         self.unknown += other.unknown
-        self.latency.extend(other.latency)
-        self.ttft.extend(other.ttft)
-        self.tps.extend(other.tps)
+        other.sort()
+        for mine, theirs in zip(self.sorted, other.sorted, strict=True):
+            mine.extend(theirs)  # the parts are shared, never changed once sorted
         for category, count in other.errors.items():
             self.errors[category] = self.errors.get(category, 0) + count
 
     def sort(self) -> None:
-        """Sort the value lists (sorting a concatenation of sorted runs is fast, so sort early)."""
-        self.latency = array("d", sorted(self.latency))
-        self.ttft = array("d", sorted(self.ttft))
-        self.tps = array("d", sorted(self.tps))
+        """Move the values added since the last call, sorted, into a part of :attr:`sorted`.
+
+        Done in the worker, so in parallel: the parent reads the parts as they
+        come, without merging them (see ``logmoji.report._sorted``).
+        """
+        for values, parts in zip((self.latency, self.ttft, self.tps), self.sorted, strict=True):
+            if values:
+                parts.append(array("d", sorted(values)))
+        self.latency, self.ttft, self.tps = array("d"), array("d"), array("d")
 
 
 def _kind(name: bytes) -> str | None:

@@ -36,10 +36,11 @@ token totals are the sums of the known counts: those calls are not zeros);
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from logmoji.report._sorted import count_below, fsum, select
 
 if TYPE_CHECKING:
     from logmoji.report._runs import RunsView
@@ -52,6 +53,7 @@ __all__ = [
     "TimeBucket",
     "UsageSummary",
     "histogram",
+    "histogram_of_parts",
     "quantile",
 ]
 
@@ -60,29 +62,37 @@ SCHEMA = "logmoji.report/1"
 LATENCY_EDGES_MS: tuple[float, ...] = (100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000)
 
 
+def _rank(n: int, percent: int) -> int:
+    """Return the 1-based nearest rank of the ``percent``-th percentile of ``n`` values."""
+    return max(-(-percent * n // 100), 1)  # ceil without floats: p95 of 20 values is rank 19
+
+
 def quantile(sorted_values: Sequence[float], percent: int) -> float | None:
     """Return the nearest-rank ``percent``-th percentile of ``sorted_values``, ``None`` if empty."""
     n = len(sorted_values)
     if n == 0:
         return None
-    rank = -(-percent * n // 100)  # ceil without floats, so p95 of 20 values is rank 19
-    return sorted_values[max(rank, 1) - 1]
+    return sorted_values[_rank(n, percent) - 1]
 
 
 def histogram(sorted_values: Sequence[float], edges: Sequence[float]) -> tuple[int, ...]:
     """Count ``sorted_values`` per bucket: below ``edges[0]``, between edges, then the rest."""
-    cuts = [bisect_left(sorted_values, edge) for edge in edges]
-    bounds = [0, *cuts, len(sorted_values)]
+    return histogram_of_parts([sorted_values], edges)
+
+
+def histogram_of_parts(parts: Sequence[Sequence[float]], edges: Sequence[float]) -> tuple[int, ...]:
+    """Count the values of the sorted ``parts`` per bucket, as :func:`histogram` does."""
+    cuts = [count_below(parts, edge) for edge in edges]
+    bounds = [0, *cuts, sum(map(len, parts))]
     return tuple(bounds[i + 1] - bounds[i] for i in range(len(bounds) - 1))
 
 
-def _mean(values: Sequence[float]) -> float:
-    """Return the mean of ``values``, also when their sum overflows (two 1e308s, say)."""
+def _mean(parts: Sequence[Sequence[float]], n: int) -> float:
+    """Return the mean of the ``n`` values of ``parts``, also when their sum overflows."""
     try:
-        return math.fsum(values) / len(values)
-    except OverflowError:
-        n = len(values)
-        return math.fsum(v / n for v in values)
+        return fsum(parts) / n
+    except OverflowError:  # two 1e308s, say
+        return math.fsum(v / n for part in parts for v in part)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,15 +109,26 @@ class Distribution:
     @classmethod
     def of(cls, sorted_values: Sequence[float]) -> Distribution:
         """Return the distribution of ``sorted_values`` (ascending)."""
-        if not sorted_values:
+        return cls.of_parts([sorted_values])
+
+    @classmethod
+    def of_parts(cls, parts: Sequence[Sequence[float]]) -> Distribution:
+        """Return the distribution of all the values of the sorted ``parts``, unmerged.
+
+        The same as ``of()`` of their stable sort: see ``logmoji.report._sorted``.
+        """
+        parts = [part for part in parts if len(part)]
+        n = sum(map(len, parts))
+        if n == 0:
             return cls()
+        top = max(part[-1] for part in parts)
         return cls(
-            count=len(sorted_values),
-            mean=round(_mean(sorted_values), 3),
-            p50=quantile(sorted_values, 50),
-            p95=quantile(sorted_values, 95),
-            p99=quantile(sorted_values, 99),
-            max=sorted_values[-1],
+            count=n,
+            mean=round(_mean(parts, n), 3),
+            p50=select(parts, _rank(n, 50)),
+            p95=select(parts, _rank(n, 95)),
+            p99=select(parts, _rank(n, 99)),
+            max=[part[-1] for part in parts if part[-1] == top][-1],  # stable: the last of ties
         )
 
     def to_dict(self) -> dict[str, Any]:

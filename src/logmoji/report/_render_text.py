@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from logmoji.logger.render import display_width
+from logmoji.logger._text import display_width
 from logmoji.report import _format as fmt
 from logmoji.report._escape import terminal_safe, terminal_safe_lines
 from logmoji.report._model import Report, UsageSummary

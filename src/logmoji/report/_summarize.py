@@ -33,7 +33,7 @@ from logmoji.report._model import (
     Report,
     TimeBucket,
     UsageSummary,
-    histogram,
+    histogram_of_parts,
 )
 from logmoji.report._read import (
     Unit,
@@ -43,6 +43,7 @@ from logmoji.report._read import (
     read_unit,
     source_size,
 )
+from logmoji.report._sorted import compact
 
 __all__ = ["PARALLEL_MIN_BYTES", "summarize"]
 
@@ -247,6 +248,7 @@ def _run_parallel(
 
 def _summary(key: tuple[object, ...], group: Group) -> UsageSummary:
     group.sort()
+    latency, ttft, tps = (compact(parts) for parts in group.sorted)
     return UsageSummary(
         key=key,
         requests=group.requests,
@@ -262,10 +264,10 @@ def _summary(key: tuple[object, ...], group: Group) -> UsageSummary:
         priced_requests=group.priced,
         usage_unknown=group.unknown,
         retries=group.retries,
-        latency_ms=Distribution.of(group.latency),
-        ttft_ms=Distribution.of(group.ttft),
-        tokens_per_second=Distribution.of(group.tps),
-        latency_histogram=histogram(group.latency, LATENCY_EDGES_MS),
+        latency_ms=Distribution.of_parts(latency),
+        ttft_ms=Distribution.of_parts(ttft),
+        tokens_per_second=Distribution.of_parts(tps),
+        latency_histogram=histogram_of_parts(latency, LATENCY_EDGES_MS),
     )
 
 
