@@ -6,17 +6,21 @@ which is what the report computed before it kept the parts apart.
 
 from __future__ import annotations
 
+import json
 import math
 import random
+import subprocess
+import sys
 from array import array
 from itertools import chain
+from pathlib import Path
 
 import pytest
 
 from logmoji.report import Distribution
 from logmoji.report._aggregate import Group
 from logmoji.report._model import LATENCY_EDGES_MS, histogram, histogram_of_parts, quantile
-from logmoji.report._sorted import MAX_PARTS, compact, count_below, select
+from logmoji.report._sorted import MAX_PARTS, MIN_MEAN_PART, compact, count_below, select
 
 
 def _parts(rng: random.Random, count: int, pool: list[float]) -> list[array[float]]:
@@ -89,26 +93,61 @@ def test_mean_overflow_of_parts() -> None:
 
 
 def test_compact() -> None:
-    few = [array("d", [2.0]), array("d"), array("d", [1.0])]
-    assert compact(few) == [few[0], few[2]]
-    many = [array("d", [float(i % 7)]) for i in range(MAX_PARTS + 1)]
+    big = [array("d", [2.0] * MIN_MEAN_PART), array("d"), array("d", [1.0] * MIN_MEAN_PART)]
+    assert compact(big) == [big[0], big[2]]  # parts worth reading apart, empty ones dropped
+    small = [array("d", [2.0]), array("d", [1.0] * (2 * MIN_MEAN_PART - 2))]
+    (merged,) = compact(small)  # under MIN_MEAN_PART values a part on average
+    assert list(merged) == [1.0] * (2 * MIN_MEAN_PART - 2) + [2.0]
+    many = [array("d", [float(i % 7)] * MIN_MEAN_PART) for i in range(MAX_PARTS + 1)]
     (one,) = compact(many)
-    assert list(one) == sorted(float(i % 7) for i in range(MAX_PARTS + 1))
+    assert list(one) == sorted(chain.from_iterable(many))
+    assert compact([array("d", [3.0])]) == [array("d", [3.0])]
 
 
-def test_group_keeps_sorted_parts() -> None:
-    """sort() seals what was added; merge() takes the other's parts; nothing is lost."""
+def test_group_seals_in_order() -> None:
+    """sort() seals what came so far; merge() keeps the order the values came in."""
     a, b = Group(), Group()
     a.latency.extend([3.0, 1.0])
     b.latency.extend([2.0])
+    b.sort()
     b.ttft.extend([9.0, 8.0])
-    a.merge(b)
-    a.latency.append(0.5)  # added after a merge: sealed by the next sort()
+    a.merge(b)  # a's values, then b's part, then b's values
+    a.latency.append(0.5)
     a.sort()
     a.sort()  # nothing new: no empty part
+    assert a.sorted is not None
     latency, ttft, tps = a.sorted
-    assert [list(p) for p in latency] == [[2.0], [0.5, 1.0, 3.0]]
+    assert [list(p) for p in latency] == [[1.0, 3.0], [2.0], [0.5]]
     assert [list(p) for p in ttft] == [[8.0, 9.0]]
     assert tps == []
     assert (len(a.latency), len(a.ttft), len(a.tps)) == (0, 0, 0)
     assert Distribution.of_parts(latency) == Distribution.of([0.5, 1.0, 2.0, 3.0])
+
+
+def test_small_series_stay_values() -> None:
+    """A series under ``at_least`` values is not sealed; merged, its values follow ours."""
+    a, b = Group(), Group()
+    a.latency.extend([5.0] * 3)
+    b.latency.extend([1.0, 0.0])
+    b.sort(at_least=3)
+    assert b.sorted is None
+    a.merge(b)
+    assert (list(a.latency), a.sorted) == ([5.0, 5.0, 5.0, 1.0, 0.0], None)
+
+
+def test_signed_zeros_across_sources(tmp_path: Path) -> None:
+    """Zeros of both signs from a file and from standard input, in the order read."""
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    line = '{"event":"chat_request_completed","model":"m","provider":"p","duration_ms":%s}\n'
+    first.write_text(line % "-0.0" + line % "-0.0" * 299)
+    second.write_text(line % "0.0" * 300)
+    with open(second, "rb") as stdin:
+        out = subprocess.run(
+            [sys.executable, "-m", "logmoji.cli", "report", str(first), "-", "--json"],
+            stdin=stdin,
+            capture_output=True,
+            check=True,
+        )
+    latency = json.loads(out.stdout)["total"]["latency_ms"]
+    # Stably sorted, the 300 negative zeros come first: p50 is one, the maximum a 0.0.
+    assert [math.copysign(1.0, latency[k]) for k in ("p50", "max")] == [-1.0, 1.0]

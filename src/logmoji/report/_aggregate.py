@@ -14,7 +14,7 @@ filled in several processes and merged.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -26,6 +26,7 @@ from logmoji.report._calls import (
     infer_provider,
 )
 from logmoji.report._runs import RUN_PREFIX, RunsAccumulator
+from logmoji.report._sorted import compact
 from logmoji.report._when import canonical_timestamp
 
 __all__ = ["DEFAULT_GROUP_BY", "Accumulator", "Group", "canonical_timestamp"]
@@ -41,6 +42,10 @@ MAX_SECONDS = 3600
 _SUFFIXES = tuple(suffix.encode() for suffix in CALL_SUFFIXES)
 #: What an agent run's ending is to the loop (see ``_kind``): not a call, the runs view's.
 _RUN = "run"
+
+
+#: A group's value series, in the order of ``Group.sorted``.
+_SERIES = ("latency", "ttft", "tps")
 
 
 class Group:
@@ -70,20 +75,18 @@ class Group:
         self.input = self.output = self.cached = self.reasoning = 0
         self.cost = 0.0
         self.priced = self.retries = self.unknown = 0
-        # Values added since the last sort(); sort() moves them into ``sorted``.
+        # The latencies, TTFTs and speeds: the values in the order they came, after
+        # (once sort() has sealed some) the sorted parts of ``sorted``.
         self.latency = array("d")
         self.ttft = array("d")
         self.tps = array("d")
-        #: The sorted parts of the latencies, TTFTs and speeds (see ``logmoji.report._sorted``).
-        self.sorted: tuple[list[array[float]], list[array[float]], list[array[float]]] = (
-            [],
-            [],
-            [],
-        )
+        #: The sorted parts of each series, in the order they came (see
+        #: ``logmoji.report._sorted``); ``None`` until one is sealed.
+        self.sorted: tuple[list[array[float]], list[array[float]], list[array[float]]] | None = None
         self.errors: dict[str, int] = {}
 
     def merge(self, other: Group) -> None:
-        """Add ``other``'s totals to this group's."""
+        """Add ``other``'s totals to this group's; ``other`` is not used afterwards."""
         self.requests += other.requests
         self.failed += other.failed
         self.cancelled += other.cancelled
@@ -95,22 +98,73 @@ class Group:
         self.priced += other.priced
         self.retries += other.retries
         self.unknown += other.unknown
-        other.sort()
-        for mine, theirs in zip(self.sorted, other.sorted, strict=True):
-            mine.extend(theirs)  # the parts are shared, never changed once sorted
+        theirs = other.sorted
+        if theirs is None:  # values only (most groups of a report by user): after ours
+            self.latency.extend(other.latency)
+            self.ttft.extend(other.ttft)
+            self.tps.extend(other.tps)
+        else:
+            for i, name in enumerate(_SERIES):
+                more = getattr(other, name)
+                if not theirs[i]:
+                    getattr(self, name).extend(more)
+                    continue
+                # Ours first, then their parts, then their values: the order they came
+                # in, so ties and signed zeros read as the stable sort of them all.
+                self._seal(i)
+                self._parts()[i].extend(theirs[i])  # shared: never changed once sealed
+                if more:
+                    setattr(self, name, array("d", more))
         for category, count in other.errors.items():
             self.errors[category] = self.errors.get(category, 0) + count
 
-    def sort(self) -> None:
-        """Move the values added since the last call, sorted, into a part of :attr:`sorted`.
+    def sort(self, at_least: int = 1) -> None:
+        """Seal each series holding ``at_least`` values or more as a sorted part.
 
-        Done in the worker, so in parallel: the parent reads the parts as they
-        come, without merging them (see ``logmoji.report._sorted``).
+        A worker seals its big series, sorting them in parallel; the parent
+        reads the parts as they come, without merging them. A small series is
+        cheaper merged than read in parts, and cheaper sent as it is.
         """
-        for values, parts in zip((self.latency, self.ttft, self.tps), self.sorted, strict=True):
-            if values:
-                parts.append(array("d", sorted(values)))
-        self.latency, self.ttft, self.tps = array("d"), array("d"), array("d")
+        at_least = max(at_least, 1)
+        if len(self.latency) >= at_least:
+            self._seal(0)
+        if len(self.ttft) >= at_least:
+            self._seal(1)
+        if len(self.tps) >= at_least:
+            self._seal(2)
+
+    def read(self) -> tuple[list[Sequence[float]], list[Sequence[float]], list[Sequence[float]]]:
+        """Return each series as sorted parts to read (see ``logmoji.report._sorted``).
+
+        Values not sealed in a part are sorted in place, as one more part: a
+        group of a few values (a report by user) is read as one sorted array,
+        and a total made of such groups gets runs that sort fast.
+        """
+        return self._read(0), self._read(1), self._read(2)
+
+    def _read(self, i: int) -> list[Sequence[float]]:
+        name = _SERIES[i]
+        values = getattr(self, name)
+        if values:
+            values = array("d", sorted(values))
+            setattr(self, name, values)
+        parts = None if self.sorted is None else self.sorted[i]
+        if not parts:
+            return [values] if values else []
+        return compact([*parts, values] if values else parts)
+
+    def _parts(self) -> tuple[list[array[float]], list[array[float]], list[array[float]]]:
+        if self.sorted is None:
+            self.sorted = ([], [], [])
+        return self.sorted
+
+    def _seal(self, i: int) -> None:
+        """Move the values of series ``i``, sorted, into a new part of it."""
+        name = _SERIES[i]
+        values = getattr(self, name)
+        if values:
+            self._parts()[i].append(array("d", sorted(values)))
+            setattr(self, name, array("d"))
 
 
 def _kind(name: bytes) -> str | None:
@@ -372,10 +426,10 @@ class Accumulator:
                 if len(per_second) > MAX_SECONDS:
                     self.per_second = self.failed_per_second = None
 
-    def sort(self) -> None:
-        """Sort every group's value lists (done in the worker, so in parallel)."""
+    def sort(self, at_least: int = 1) -> None:
+        """Seal every group's series of ``at_least`` values or more (see ``Group.sort``)."""
         for group in self.groups.values():
-            group.sort()
+            group.sort(at_least)
 
     def merge(self, other: Accumulator) -> None:
         """Add ``other``'s counts to these."""

@@ -36,8 +36,11 @@ token totals are the sums of the known counts: those calls are not zeros);
 from __future__ import annotations
 
 import math
+import sys
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from logmoji.report._sorted import count_below, fsum, select
@@ -77,18 +80,31 @@ def quantile(sorted_values: Sequence[float], percent: int) -> float | None:
 
 def histogram(sorted_values: Sequence[float], edges: Sequence[float]) -> tuple[int, ...]:
     """Count ``sorted_values`` per bucket: below ``edges[0]``, between edges, then the rest."""
-    return histogram_of_parts([sorted_values], edges)
+    cuts = [bisect_left(sorted_values, edge) for edge in edges]
+    bounds = [0, *cuts, len(sorted_values)]
+    return tuple(bounds[i + 1] - bounds[i] for i in range(len(bounds) - 1))
 
 
 def histogram_of_parts(parts: Sequence[Sequence[float]], edges: Sequence[float]) -> tuple[int, ...]:
     """Count the values of the sorted ``parts`` per bucket, as :func:`histogram` does."""
+    if len(parts) <= 1:
+        return histogram(parts[0] if parts else (), edges)
     cuts = [count_below(parts, edge) for edge in edges]
     bounds = [0, *cuts, sum(map(len, parts))]
     return tuple(bounds[i + 1] - bounds[i] for i in range(len(bounds) - 1))
 
 
 def _mean(parts: Sequence[Sequence[float]], n: int) -> float:
-    """Return the mean of the ``n`` values of ``parts``, also when their sum overflows."""
+    """Return the mean of the ``n`` values of ``parts``, also when their sum overflows.
+
+    ``math.fsum`` is exact in any order unless a partial sum overflows, which
+    depends on the order: values that could (so large that ``n`` of them would
+    overflow) are summed in sorted order, as one sorted list always was.
+    """
+    if len(parts) > 1:
+        biggest = max(max(abs(part[0]), abs(part[-1])) for part in parts)
+        if biggest * n > sys.float_info.max:
+            parts = [sorted(chain.from_iterable(parts))]
     try:
         return fsum(parts) / n
     except OverflowError:  # two 1e308s, say
@@ -109,7 +125,17 @@ class Distribution:
     @classmethod
     def of(cls, sorted_values: Sequence[float]) -> Distribution:
         """Return the distribution of ``sorted_values`` (ascending)."""
-        return cls.of_parts([sorted_values])
+        n = len(sorted_values)
+        if n == 0:
+            return cls()
+        return cls(
+            count=n,
+            mean=round(_mean([sorted_values], n), 3),
+            p50=sorted_values[_rank(n, 50) - 1],
+            p95=sorted_values[_rank(n, 95) - 1],
+            p99=sorted_values[_rank(n, 99) - 1],
+            max=sorted_values[-1],
+        )
 
     @classmethod
     def of_parts(cls, parts: Sequence[Sequence[float]]) -> Distribution:
@@ -117,10 +143,12 @@ class Distribution:
 
         The same as ``of()`` of their stable sort: see ``logmoji.report._sorted``.
         """
+        if len(parts) == 1:
+            return cls.of(parts[0])
         parts = [part for part in parts if len(part)]
+        if len(parts) <= 1:
+            return cls.of(parts[0] if parts else ())
         n = sum(map(len, parts))
-        if n == 0:
-            return cls()
         top = max(part[-1] for part in parts)
         return cls(
             count=n,

@@ -43,7 +43,7 @@ from logmoji.report._read import (
     read_unit,
     source_size,
 )
-from logmoji.report._sorted import compact
+from logmoji.report._sorted import MIN_MEAN_PART
 
 __all__ = ["PARALLEL_MIN_BYTES", "summarize"]
 
@@ -193,7 +193,7 @@ def _work(
 
     for batch in line_batches(read_unit(unit, on_read)):
         acc.feed(batch)
-    acc.sort()
+    acc.sort(MIN_MEAN_PART)
     return acc
 
 
@@ -247,8 +247,7 @@ def _run_parallel(
 
 
 def _summary(key: tuple[object, ...], group: Group) -> UsageSummary:
-    group.sort()
-    latency, ttft, tps = (compact(parts) for parts in group.sorted)
+    latency, ttft, tps = group.read()
     return UsageSummary(
         key=key,
         requests=group.requests,

@@ -61,22 +61,38 @@ class Outcome:
 
     def fields(self) -> dict[str, object]:
         """Return the outcome as log fields, leaving out what is unknown."""
-        out: dict[str, object] = {
-            "response_id": self.response_id,
-            "response_model": self.response_model,
-            "finish_reason": self.finish_reason,
-            "prompt_tokens": self.prompt_tokens,
-            "completion_tokens": self.completion_tokens,
-            "total_tokens": self.total_tokens,
-            "cached_tokens": self.cached_tokens,
-            "cache_write_tokens": self.cache_write_tokens,
-            "reasoning_tokens": self.reasoning_tokens,
-        }
+        # One test per field, not a dict of all nine filtered by a comprehension:
+        # every completed call comes here.
+        out: dict[str, object] = {}
+        if self.response_id is not None:
+            out["response_id"] = self.response_id
+        if self.response_model is not None:
+            out["response_model"] = self.response_model
+        if self.finish_reason is not None:
+            out["finish_reason"] = self.finish_reason
+        if self.prompt_tokens is not None:
+            out["prompt_tokens"] = self.prompt_tokens
+        if self.completion_tokens is not None:
+            out["completion_tokens"] = self.completion_tokens
+        if self.total_tokens is not None:
+            out["total_tokens"] = self.total_tokens
+        if self.cached_tokens is not None:
+            out["cached_tokens"] = self.cached_tokens
+        if self.cache_write_tokens is not None:
+            out["cache_write_tokens"] = self.cache_write_tokens
+        if self.reasoning_tokens is not None:
+            out["reasoning_tokens"] = self.reasoning_tokens
         if self.tool_calls:
             out["tool_call_count"] = len(self.tool_calls)
             out["tool_names"] = [call.name for call in self.tool_calls]
-        out.update(self.extra)
-        return {key: value for key, value in out.items() if value is not None}
+        # Extras are fields of their own (``usage_estimated``, ``raw_response``...),
+        # after the ones above; a None one leaves its field out, as a None above does.
+        for key, value in self.extra.items():
+            if value is None:
+                out.pop(key, None)
+            else:
+                out[key] = value
+        return out
 
     def content_fields(self, limit: int) -> dict[str, object]:
         """Return the response text and tool-call arguments, masked and cut (capture only)."""
