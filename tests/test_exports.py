@@ -108,6 +108,11 @@ def _resolve(path: str) -> object:
     return getattr(importlib.import_module(module), name)
 
 
+def _python(code: str) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh interpreter (what it imports is its own), failing on an error."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+
+
 class TestExports:
     @pytest.mark.parametrize("module_name", list(EXPORTS))
     def test_all_is_the_documented_list(self, module_name: str) -> None:
@@ -175,9 +180,7 @@ class TestExports:
             " or m.startswith(('logmoji.llm', 'logmoji.cli', 'logmoji.testing'))];"
             "print(heavy)"
         )
-        out = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, check=True
-        )
+        out = _python(code)
         assert out.stdout.strip() == "[]"
 
     def test_report_loads_no_logging_core(self, tmp_path: Path) -> None:
@@ -197,9 +200,7 @@ class TestExports:
             "from logmoji import bind_contextvars; from logmoji.logger import context;"
             "print(bind_contextvars is context.bind_contextvars, file=sys.stderr)"
         )
-        out = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, check=True
-        )
+        out = _python(code)
         assert "LLM usage · 1 calls" in out.stdout
         assert out.stderr.strip().splitlines() == ["[]", "True"]
 
@@ -220,7 +221,5 @@ class TestLLMExports:
             "print([m for m in sys.modules if m.split('.')[0] in "
             "('openai', 'anthropic', 'google', 'litellm', 'genai_prices')])"
         )
-        out = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, check=True
-        )
+        out = _python(code)
         assert out.stdout.strip() == "[]"

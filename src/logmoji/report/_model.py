@@ -80,17 +80,19 @@ def quantile(sorted_values: Sequence[float], percent: int) -> float | None:
 
 def histogram(sorted_values: Sequence[float], edges: Sequence[float]) -> tuple[int, ...]:
     """Count ``sorted_values`` per bucket: below ``edges[0]``, between edges, then the rest."""
-    cuts = [bisect_left(sorted_values, edge) for edge in edges]
-    bounds = [0, *cuts, len(sorted_values)]
-    return tuple(bounds[i + 1] - bounds[i] for i in range(len(bounds) - 1))
+    return _buckets([bisect_left(sorted_values, edge) for edge in edges], len(sorted_values))
 
 
 def histogram_of_parts(parts: Sequence[Sequence[float]], edges: Sequence[float]) -> tuple[int, ...]:
     """Count the values of the sorted ``parts`` per bucket, as :func:`histogram` does."""
     if len(parts) <= 1:
         return histogram(parts[0] if parts else (), edges)
-    cuts = [count_below(parts, edge) for edge in edges]
-    bounds = [0, *cuts, sum(map(len, parts))]
+    return _buckets([count_below(parts, edge) for edge in edges], sum(map(len, parts)))
+
+
+def _buckets(below: list[int], total: int) -> tuple[int, ...]:
+    """Turn the counts of values below each edge into counts per bucket."""
+    bounds = [0, *below, total]
     return tuple(bounds[i + 1] - bounds[i] for i in range(len(bounds) - 1))
 
 
@@ -143,8 +145,6 @@ class Distribution:
 
         The same as ``of()`` of their stable sort: see ``logmoji.report._sorted``.
         """
-        if len(parts) == 1:
-            return cls.of(parts[0])
         parts = [part for part in parts if len(part)]
         if len(parts) <= 1:
             return cls.of(parts[0] if parts else ())

@@ -39,8 +39,6 @@ def compact(parts: Sequence[Sequence[float]]) -> list[Sequence[float]]:
     That is, when there are more than :data:`MAX_PARTS` of them or they hold
     fewer than :data:`MIN_MEAN_PART` values on average.
     """
-    if len(parts) == 1 and len(parts[0]):  # a group read by one process
-        return [parts[0]]
     kept = [part for part in parts if len(part)]
     if len(kept) > 1 and (len(kept) > MAX_PARTS or sum(map(len, kept)) < MIN_MEAN_PART * len(kept)):
         return [array("d", sorted(chain.from_iterable(kept)))]
